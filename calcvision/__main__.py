@@ -1,0 +1,3 @@
+from calcvision.cli import main
+
+raise SystemExit(main())

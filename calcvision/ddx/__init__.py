@@ -1,0 +1,1 @@
+"""Differential diagnosis: clinical context, cited knowledge base, Bayesian ranking, explanations."""

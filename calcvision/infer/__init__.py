@@ -1,0 +1,1 @@
+"""Whole-radiograph inference: physical resampling, tiled prediction, localisation, batch runner."""

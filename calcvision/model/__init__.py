@@ -1,0 +1,1 @@
+"""The CNN: network, checkpoint format, training (Lightning), calibration, export."""

@@ -1,0 +1,83 @@
+"""The single preprocessing path shared by training and inference.
+
+A model sees *tiles*: square patches of ``tile_px`` pixels at a fixed physical scale
+``mm_per_pixel``. Training crops and inference tiles go through exactly these functions, so
+the "same output for every image" mismatch between the two cannot arise.
+
+1. ``resample_to_scale``: radiograph pixels at their own spacing (mm) -> model scale,
+   anti-aliased (area-averaging when shrinking).
+2. ``normalise_tile``: robust per-tile standardisation (percentiles), so display chains,
+   windows and bit depths that differ between sites do not shift the input.
+3. ``tile_grid``: the overlapping tile origins that cover a whole image.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+
+def resample_to_scale(pixels: np.ndarray, spacing_mm: tuple[float, float], mm_per_pixel: float) -> np.ndarray:
+    """Resample a 2-D float32 image from ``spacing_mm`` (row, col) to isotropic ``mm_per_pixel``.
+
+    Shrinking uses area averaging (no aliasing of fine calcifications); enlarging uses
+    bilinear interpolation. Returns a new float32 array.
+
+    >>> resample_to_scale(np.ones((100, 50), np.float32), (0.15, 0.3), 0.3).shape
+    (50, 50)
+    """
+    rows, cols = pixels.shape
+    out_h = max(1, int(round(rows * spacing_mm[0] / mm_per_pixel)))
+    out_w = max(1, int(round(cols * spacing_mm[1] / mm_per_pixel)))
+    if (out_h, out_w) == (rows, cols):
+        return np.ascontiguousarray(pixels, dtype=np.float32)
+    t = torch.from_numpy(np.ascontiguousarray(pixels, dtype=np.float32))[None, None]
+    mode = "area" if out_h <= rows and out_w <= cols else "bilinear"
+    kwargs = {} if mode == "area" else {"align_corners": False}
+    with torch.no_grad():
+        out = F.interpolate(t, size=(out_h, out_w), mode=mode, **kwargs)
+    return out[0, 0].numpy()
+
+
+def normalise_tile(tile: np.ndarray | torch.Tensor, low_q: float = 0.005, high_q: float = 0.995) -> torch.Tensor:
+    """Robustly standardise one tile (or a batch ``[..., H, W]``): subtract the median and divide
+    by the spread between the ``low_q`` and ``high_q`` quantiles; clip to [-4, 4].
+
+    Works on numpy or torch input and returns a float32 tensor of the same shape.
+    """
+    x = torch.as_tensor(tile, dtype=torch.float32)
+    flat = x.reshape(*x.shape[:-2], -1)
+    q = torch.quantile(flat, torch.tensor([low_q, 0.5, high_q], dtype=torch.float32), dim=-1)
+    lo, med, hi = (v[..., None, None] for v in q)
+    spread = (hi - lo).clamp_min(1e-3)
+    return ((x - med) / spread * 4.0).clamp(-4.0, 4.0)
+
+
+def tile_grid(height: int, width: int, tile_px: int, stride_px: int) -> list[tuple[int, int]]:
+    """Top-left (y, x) origins of ``tile_px`` tiles at ``stride_px`` that cover the whole image;
+    the last row/column is shifted back so that no tile leaves the image. An image smaller
+    than a tile gives one origin (0, 0) and the caller pads.
+
+    >>> tile_grid(300, 200, 128, 96)
+    [(0, 0), (0, 72), (96, 0), (96, 72), (172, 0), (172, 72)]
+    """
+
+    def axis(n: int) -> list[int]:
+        if n <= tile_px:
+            return [0]
+        starts = list(range(0, n - tile_px + 1, stride_px))
+        if starts[-1] != n - tile_px:
+            starts.append(n - tile_px)
+        return starts
+
+    return [(y, x) for y in axis(height) for x in axis(width)]
+
+
+def pad_to_tile(image: np.ndarray, tile_px: int) -> np.ndarray:
+    """Pad an image smaller than a tile with edge values up to ``tile_px`` in each axis."""
+    ph = max(0, tile_px - image.shape[0])
+    pw = max(0, tile_px - image.shape[1])
+    if ph == 0 and pw == 0:
+        return image
+    return np.pad(image, ((0, ph), (0, pw)), mode="edge")

@@ -1,0 +1,1 @@
+"""Synthetic radiograph phantoms: anatomy, lesion recipes, X-ray physics, display chain."""

@@ -1,0 +1,1 @@
+"""Outputs people look at: HTML report, saliency overlays, DICOM SR and Secondary Capture."""
