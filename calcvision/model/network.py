@@ -25,6 +25,9 @@ def _one_channel(conv: nn.Conv2d) -> nn.Conv2d:
 def _mobilenet_v3(ctor: Callable[..., nn.Module], num_classes: int, width_mult: float = 1.0, dropout: float = 0.2) -> nn.Module:
     net = ctor(weights=None, num_classes=num_classes, width_mult=width_mult, dropout=dropout)
     net.features[0][0] = _one_channel(net.features[0][0])
+    for m in net.modules():  # torchvision's 0.01 needs far longer runs than ours to settle
+        if isinstance(m, nn.BatchNorm2d):
+            m.momentum = 0.1
     return net
 
 
