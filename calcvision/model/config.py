@@ -51,6 +51,7 @@ class DataConfig(_Strict):
     num_workers: int = 1
     background_fraction: float = 0.5
     balance: bool = True
+    none_share: Optional[float] = None
     generate_workers: int = 2
     cache_dir: Optional[str] = None
 

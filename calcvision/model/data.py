@@ -320,7 +320,8 @@ class CropDataset(Dataset):
 
     Training (``augment`` given): sample ``index`` of epoch ``epoch`` is a pure function of
     ``(seed, epoch, index)``; classes are drawn uniformly (``balance``) so rare classes are
-    seen as often as common ones; a ``none`` draw takes, with probability
+    seen as often as common ones (``none_share``: the probability of a ``none`` tile instead of
+    1/7: a whole-plate scan meets mostly lesion-free tiles); a ``none`` draw takes, with probability
     ``background_fraction``, a tile away from the lesion of a lesion image (hard negatives).
     Evaluation (``augment`` None): a fixed list, one tile per item plus one background tile
     per lesion item.
@@ -328,11 +329,12 @@ class CropDataset(Dataset):
 
     def __init__(self, items: list[Item], tile_px: int, *, seed: int, length: int | None = None,
                  augment: Augment | None = None, balance: bool = True, background_fraction: float = 0.5,
-                 epoch: int = 0) -> None:
+                 none_share: float | None = None, epoch: int = 0) -> None:
         if not items:
             raise InputError("no images to make tiles from")
         self.items, self.tile_px, self.seed, self.augment = items, tile_px, seed, augment
         self.balance, self.background_fraction, self.epoch = balance, background_fraction, epoch
+        self.none_share = none_share
         self.by_class = {c: [i for i, it in enumerate(items) if it.label == c] for c in range(len(CLASSES))}
         self.lesion_with_box = [i for i, it in enumerate(items) if it.label != NONE_IDX and it.box is not None]
         self.present = [c for c, v in self.by_class.items() if v]
@@ -361,13 +363,22 @@ class CropDataset(Dataset):
         """Labels of the fixed evaluation plan."""
         return [lab for _, _, lab in self.fixed or []]
 
+    def _draw_class(self, rng: np.random.Generator) -> int:
+        if not self.balance:
+            return self.items[int(rng.integers(len(self.items)))].label
+        lesions = [c for c in self.present if c != NONE_IDX]
+        has_none = NONE_IDX in self.present or bool(self.lesion_with_box)
+        if self.none_share is not None and has_none and lesions:
+            return NONE_IDX if rng.random() < self.none_share else lesions[int(rng.integers(len(lesions)))]
+        return self.present[int(rng.integers(len(self.present)))]
+
     def __getitem__(self, index: int) -> tuple[torch.Tensor, int]:
         if self.fixed is not None:
             i, origin, label = self.fixed[index]
             tile = make_tile(self.items[i], origin, self.tile_px)
             return normalise_tile(tile)[None], label
         rng = np.random.default_rng([self.seed, self.epoch, index])
-        cls = self.present[int(rng.integers(len(self.present)))] if self.balance else self.items[int(rng.integers(len(self.items)))].label
+        cls = self._draw_class(rng)
         origin = None
         if cls == NONE_IDX and self.lesion_with_box and (not self.by_class[NONE_IDX] or rng.random() < self.background_fraction):
             it = self.items[self.lesion_with_box[int(rng.integers(len(self.lesion_with_box)))]]

@@ -21,7 +21,7 @@ from calcvision.model.checkpoint import load_model, make_meta, save_model
 from calcvision.model.config import TrainConfig
 from calcvision.model.data import CropDataset, PhantomSpec, phantom_items
 from calcvision.model.datamodule import CalcDataModule
-from calcvision.model.evaluate import evaluate_net, format_metrics, predict_logits, write_report
+from calcvision.model.evaluate import evaluate_net, format_metrics, image_level, predict_logits, write_report
 from calcvision.model.lightning_module import CalcLightningModule
 
 
@@ -92,6 +92,7 @@ def train(cfg: TrainConfig, log: Any = print) -> dict[str, Any]:
         items = phantom_items(spec, m.mm_per_pixel, max(cfg.data.keep_px, m.tile_px), cfg.data.generate_workers,
                               cfg.data.cache_dir)
         test, probs, labels = evaluate_net(net, temperature, CropDataset(items, m.tile_px, seed=cfg.evaluate.seed))
+        test["image_level"] = image_level(net, temperature, items, m.tile_px)
         write_report(test, probs, labels, run_dir / "test")
         metrics["test_phantoms"] = {**test, "seed": cfg.evaluate.seed, "phantoms_per_class": cfg.evaluate.phantoms_per_class}
         log("held-out test phantoms:\n" + format_metrics(test))
