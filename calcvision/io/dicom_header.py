@@ -64,6 +64,8 @@ def classify(ds: Dataset, *, pixel_keyword: str | None, pixel_bytes: int | None,
     ``pixel_bytes``: the bytes of native pixel data really in the file (None when
     encapsulated or unknown); ``pixel_complete``: False when encapsulated pixel data ends
     before its sequence delimiter."""
+    if len(ds) == 0:
+        return Verdict("error", "corrupt DICOM: no data set could be read after the file meta")
     sop = str(ds.get("SOPClassUID") or getattr(ds, "file_meta", Dataset()).get("MediaStorageSOPClassUID") or "")
     name = sop_class_name(ds)
     if sop == DICOMDIR_SOP_CLASS or "DirectoryRecordSequence" in ds:
@@ -194,18 +196,20 @@ def spacing(ds: Dataset) -> tuple[tuple[float, float] | None, str, dict]:
     """Pixel spacing (row, col) in mm at the patient, its source keyword, and notes.
 
     Precedence: PixelSpacing (the modality's statement of spacing in the patient plane; in
-    an enhanced object from the shared Pixel Measures) > ImagerPixelSpacing (at the
-    detector; divided by EstimatedRadiographicMagnificationFactor when that is given, as PS3.3
-    10.7.1.3 describes) > NominalScannedPixelSpacing (digitised film). Zero, negative or
-    malformed values are ignored (and noted). Returns (None, "assumed", notes) when none is
+    an enhanced object from the shared, else the first frame's, Pixel Measures) >
+    ImagerPixelSpacing (at the detector; divided by EstimatedRadiographicMagnificationFactor
+    when that is given, as PS3.3 10.7.1.3 describes) > NominalScannedPixelSpacing (digitised
+    film). Zero, negative or malformed values are ignored (and noted). Returns (None, "assumed", notes) when none is
     usable.
     """
     notes: dict = {}
     pixel_spacing = ds.get("PixelSpacing")
-    if pixel_spacing is None:
-        try:
-            pixel_spacing = ds.SharedFunctionalGroupsSequence[0].PixelMeasuresSequence[0].PixelSpacing
-        except (AttributeError, IndexError, KeyError):
+    for groups in ("SharedFunctionalGroupsSequence", "PerFrameFunctionalGroupsSequence"):
+        if pixel_spacing is not None:
+            break
+        try:  # enhanced objects keep it in the Pixel Measures functional group
+            pixel_spacing = ds[groups][0].PixelMeasuresSequence[0].PixelSpacing
+        except (AttributeError, IndexError, KeyError, TypeError):
             pixel_spacing = None
     candidates = [("PixelSpacing", pixel_spacing), ("ImagerPixelSpacing", ds.get("ImagerPixelSpacing")),
                   ("NominalScannedPixelSpacing", ds.get("NominalScannedPixelSpacing"))]

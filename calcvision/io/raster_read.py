@@ -167,26 +167,18 @@ def raster_frames(path: str | pathlib.Path, kind: str) -> list[RasterFrame]:
 
 def to_unit(arr: np.ndarray, frame: RasterFrame) -> np.ndarray:
     """Decoded raster pixels -> float32 0..1 grey, higher = whiter."""
-    if frame.photometric == "RGB" or (arr.ndim == 3 and arr.shape[-1] in (3, 4)):
-        if arr.ndim == 3 and arr.shape[-1] >= 3:
-            arr = arr[..., :3].astype(np.float32) @ LUMA
-        elif arr.ndim == 3:
-            arr = arr[..., 0]
-    elif arr.ndim == 3:
-        arr = arr[..., 0]  # grey + alpha
     if np.issubdtype(arr.dtype, np.floating):
-        out = arr.astype(np.float32)
-        lo, hi = float(np.nanmin(out)), float(np.nanmax(out))
+        out = np.nan_to_num(arr.astype(np.float32), nan=0.0)
+        lo, hi = float(out.min()), float(out.max())
         if lo < 0 or hi > 1:
             out = (out - lo) / ((hi - lo) or 1.0)
-        out = np.nan_to_num(out, nan=0.0)
     else:
         bits = frame.bits if 1 <= frame.bits <= 8 * arr.dtype.itemsize else 8 * arr.dtype.itemsize
-        if np.issubdtype(arr.dtype, np.signedinteger):
-            out = (arr.astype(np.float32) + float(1 << (bits - 1))) / float((1 << bits) - 1)
-        else:
-            out = arr.astype(np.float32) / float((1 << bits) - 1)
-    out = np.clip(out, 0.0, 1.0).astype(np.float32, copy=False)
+        offset = float(1 << (bits - 1)) if np.issubdtype(arr.dtype, np.signedinteger) else 0.0
+        out = (arr.astype(np.float32) + offset) / float((1 << bits) - 1)
+    if out.ndim == 3:  # samples last: colour -> luma; grey + alpha -> grey
+        out = out[..., :3] @ LUMA if out.shape[-1] >= 3 else out[..., 0]
+    out = np.clip(out, 0.0, 1.0)
     if frame.photometric == "MONOCHROME1":
         out = 1.0 - out
     return np.ascontiguousarray(out, dtype=np.float32)
