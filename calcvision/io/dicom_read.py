@@ -21,11 +21,8 @@ from calcvision.errors import InputError
 from calcvision.io.dicom_header import (COLOUR, PIXEL_KEYWORDS, classify, encoding_kind, read_header,
                                         sop_class_name, spacing)
 from calcvision.io.formats import NotAnImage, one_line
-from calcvision.io.pixel_pipeline import VOI_FUNCTIONS, Lut, stored_to_unit_in_range
+from calcvision.io.pixel_pipeline import LUMA, VOI_FUNCTIONS, Lut, stored_to_unit_in_range
 from calcvision.io.radiograph import ASSUMED_SPACING_MM, Provenance, Radiograph
-
-LUMA = np.array([0.299, 0.587, 0.114], np.float32)
-
 
 def _first(value):
     """First value of a possibly multi-valued element."""

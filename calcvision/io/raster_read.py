@@ -26,9 +26,9 @@ import numpy as np
 
 from calcvision.errors import InputError
 from calcvision.io.formats import NotAnImage, check_size, one_line
+from calcvision.io.pixel_pipeline import LUMA
 from calcvision.io.radiograph import ASSUMED_SPACING_MM, Provenance, Radiograph
 
-LUMA = np.array([0.299, 0.587, 0.114], np.float32)
 SCREEN_DPI = (72, 96)
 TRUSTED_SPACING_MM = (0.02, 1.0)
 GREY_MODES = ("1", "L", "LA", "I;16", "I;16B", "I;16L", "I;16N", "I", "F")
