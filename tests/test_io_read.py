@@ -2,6 +2,7 @@
 with our writer: every pitfall of the DICOM pixel pipeline is one test here."""
 
 import json
+import os
 
 import numpy as np
 import pydicom
@@ -327,6 +328,11 @@ def test_other_files_and_folders(tmp_path):
         read_radiograph(tmp_path / "notes.txt")
     with pytest.raises(InputError, match="folder"):
         read_radiograph(tmp_path)
+    with pytest.raises(InputError, match="No such file"):
+        read_radiograph(tmp_path / "missing.dcm")
+    os.mkfifo(tmp_path / "pipe")
+    with pytest.raises(NotAnImage, match="not a regular file"):
+        read_radiograph(tmp_path / "pipe")  # must not block
     (tmp_path / "bad.dcm").write_bytes(b"\0" * 128 + b"DICM" + b"\x02\x00\x10\x00UI\xff\x7f" + b"x" * 40)
     with pytest.raises(InputError):
         read_radiograph(tmp_path / "bad.dcm")
