@@ -88,7 +88,9 @@ def pixel_parameters(ds: Dataset) -> tuple[dict, dict]:
 def _decode(ds: Dataset, path: str) -> np.ndarray:
     try:
         return ds.pixel_array
-    except Exception as exc:  # decoders raise many types; the file is the problem
+    except (KeyboardInterrupt, SystemExit):
+        raise
+    except BaseException as exc:  # decoders raise many types (Rust plugins even panic): the file is the problem
         tsyntax = getattr(ds, "file_meta", Dataset()).get("TransferSyntaxUID")
         name = getattr(tsyntax, "name", tsyntax) or "no transfer syntax"
         raise InputError(f"{path}: cannot decode pixel data ({name}): {one_line(exc)}") from exc
@@ -120,7 +122,13 @@ def read_dicom(path: str | pathlib.Path) -> list[Radiograph]:
     """
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        return _read_dicom(str(path))
+        try:
+            return _read_dicom(str(path))
+        except InputError:
+            raise
+        except (ValueError, TypeError, AttributeError, KeyError, IndexError, OverflowError,
+                NotImplementedError) as exc:  # pydicom parses values lazily: garbage surfaces here
+            raise InputError(f"{path}: invalid DICOM header value ({one_line(exc)})") from exc
 
 
 def _read_dicom(where: str) -> list[Radiograph]:
