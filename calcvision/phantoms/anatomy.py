@@ -27,6 +27,7 @@ class Bone:
     flare_len: float = 20.0
     end_curv: float = 0.0
     plate: float = 0.0
+    corner: float = 0.25
 
     def radius_at(self, u: np.ndarray | float) -> np.ndarray | float:
         return self.radius * (1 + self.flare * self._s(u))
@@ -41,10 +42,10 @@ class Bone:
     def end_surface(self, v: np.ndarray, at_hi: bool) -> np.ndarray:
         """u of the articular end at lateral position v (curved: convex or concave)."""
         rend = self.radius * (1 + self.flare)
-        q = ((v - self.vb) / rend) ** 2
-        if at_hi:
-            return self.u_hi - self.end_curv * rend * q
-        return self.u_lo + self.end_curv * rend * q
+        q = np.minimum(((v - self.vb) / rend) ** 2, 1.0)
+        # parabolic condyle/plateau plus rounded corners where the end meets the sides
+        recede = self.end_curv * rend * q + self.corner * rend * (1 - np.sqrt(1 - q))
+        return self.u_hi - recede if at_hi else self.u_lo + recede
 
 
 @dataclass
@@ -58,7 +59,7 @@ class Anatomy:
     bones: list[Bone] = field(default_factory=list)
     joint_u: float | None = None
     joint_gap: float = 0.0
-    planes: list[tuple[float, float, float, float, float]] = field(default_factory=list)
+    planes: list[tuple[float, float, float, float, float, float]] = field(default_factory=list)
 
     def half_width(self, u: np.ndarray | float) -> np.ndarray | float:
         return self.semi_w * np.maximum(1 + self.taper * np.asarray(u) / 100.0, 0.5)
@@ -87,7 +88,8 @@ def draw_anatomy(P: Section, grid: Grid, kind: str) -> Anatomy:
     for _ in range(P("fascial_planes")):
         inner = anat.semi_w - anat.fat
         anat.planes.append((rng.uniform(-0.8, 0.8) * inner, rng.uniform(0, 0.15) * inner,
-                            rng.uniform(40, 200), rng.uniform(0, 2 * np.pi), P("fascial_plane_mm")))
+                            rng.uniform(40, 200), rng.uniform(0, 2 * np.pi), P("fascial_plane_mm"),
+                            rng.uniform(0.01, 0.04)))
     if kind == "trunk":
         return anat
     rb = P("bone_radius_frac") * anat.semi_w
@@ -101,11 +103,12 @@ def draw_anatomy(P: Section, grid: Grid, kind: str) -> Anatomy:
         anat.joint_u, anat.joint_gap = uj, gap
         flare, flen = P("epiphysis_flare"), P("epiphysis_length_mm")
         anat.bones.append(Bone(vb, rb, ct, u_hi=uj - gap / 2, flare=flare, flare_len=flen,
-                               end_curv=P("condyle_curvature"), plate=P("subchondral_plate_mm")))
+                               end_curv=P("condyle_curvature"), plate=P("subchondral_plate_mm"),
+                               corner=P("corner_rounding")))
         rb2 = rb * rng.uniform(0.85, 1.1)
         anat.bones.append(Bone(vb, rb2, P("cortex_frac") * rb2, u_lo=uj + gap / 2, flare=P("epiphysis_flare"),
                                flare_len=P("epiphysis_length_mm"), end_curv=P("plateau_curvature"),
-                               plate=P("subchondral_plate_mm")))
+                               plate=P("subchondral_plate_mm"), corner=P("corner_rounding")))
     if P("second_bone"):
         r2 = P("second_bone_radius_frac") * rb
         side = rng.choice([-1.0, 1.0])
@@ -156,10 +159,10 @@ def anatomy_maps(anat: Anatomy, grid: Grid, P: Section) -> tuple[dict[str, np.nd
     inner = ellipse_chord(np.maximum(a - f, 1.0), np.maximum(b - f, 1.0), v)
     fat = outer - inner
     muscle = inner.copy()
-    for v0, amp, lam, ph, w in anat.planes:
+    for v0, amp, lam, ph, w, frac in anat.planes:
         curve = v0 + amp * np.sin(u * np.float32(2 * np.pi / lam) + np.float32(ph))
-        # a septum seen edge-on: ~5 % of the muscle path is fat along a line of width w
-        sheet = np.minimum(0.05 * inner * np.exp(-((v - curve) / np.float32(w)) ** 2), muscle * 0.5)
+        # a septum seen edge-on: a few % of the muscle path is fat along a line of width w
+        sheet = np.minimum(np.float32(frac) * inner * np.exp(-((v - curve) / np.float32(w)) ** 2), muscle * 0.5)
         fat += sheet
         muscle -= sheet
     bone = np.zeros_like(u)

@@ -84,6 +84,19 @@ def ellipsoid_chord(du: np.ndarray, dv: np.ndarray, a: float, b: float, c: float
     return (2.0 * c) * np.sqrt(np.maximum(q, 0.0))
 
 
+def lumpy_ellipsoid_chord(du: np.ndarray, dv: np.ndarray, a: float, b: float, c: float,
+                          harmonics: list[tuple[int, float, float]]) -> np.ndarray:
+    """Projected thickness of an ellipsoid whose outline radius is modulated by
+    1 + sum amp cos(k phi + phase) over ``harmonics`` [(k, amp, phase)]: a lobulated mass."""
+    x, y = du / np.float32(a), dv / np.float32(b)
+    rho2 = x * x + y * y
+    phi = np.arctan2(y, x)
+    edge = np.ones_like(rho2)
+    for k, amp, ph in harmonics:
+        edge += np.float32(amp) * np.cos(np.float32(k) * phi + np.float32(ph))
+    return (2.0 * c) * np.sqrt(np.maximum(1.0 - rho2 / (edge * edge), 0.0))
+
+
 def smooth_noise(rng: np.random.Generator, shape: tuple[int, int], corr_px: float,
                  corr_px_y: float | None = None) -> np.ndarray:
     """Zero-mean, unit-variance band-limited noise with correlation length ``corr_px`` (x) and

@@ -10,7 +10,7 @@ from typing import Callable
 import numpy as np
 
 from calcvision.phantoms.anatomy import Anatomy
-from calcvision.phantoms.geometry import Grid, chord, ellipsoid_chord, frame_noise, smooth_noise
+from calcvision.phantoms.geometry import Grid, chord, ellipsoid_chord, frame_noise, lumpy_ellipsoid_chord, smooth_noise
 from calcvision.phantoms.params import Section
 
 Maps = dict[str, np.ndarray]
@@ -290,8 +290,10 @@ def trabeculated_ossification(cv: Canvas) -> None:
     sl, dx, dy = loc
     du, dv = cv.rot(dx, dy, anat.frame.theta + np.deg2rad(rng.uniform(-10, 10)))
     ct = min(L("cortex_mm"), b * 0.4)
-    outer = ellipsoid_chord(du, dv, a, b, c)
-    inner = ellipsoid_chord(du, dv, a - ct, b - ct, c - ct)
+    irr = L("irregularity")
+    harm = [(k, irr * rng.uniform(0.3, 1.0) / k, rng.uniform(0, 2 * np.pi)) for k in (2, 3, 4, 5)]
+    outer = lumpy_ellipsoid_chord(du, dv, a, b, c, harm)
+    inner = lumpy_ellipsoid_chord(du, dv, a - ct, b - ct, c - ct, harm)
     rho2 = np.minimum((du / np.float32(a)) ** 2 + (dv / np.float32(b)) ** 2, 1)
     zonal = L("zonal")
     profile = (1 - zonal) + zonal * rho2

@@ -2,8 +2,9 @@
 the X-ray image, process it like a CR/DX system and quantise it to stored pixels.
 
 A sample is a pure function of (label, seed, index, shape, spacing_mm): every random draw
-comes from ``numpy.random.default_rng`` streams spawned from one ``SeedSequence`` of those
-values, so the bytes do not depend on process, worker count or call order."""
+comes from ``numpy.random.default_rng`` streams spawned from one ``SeedSequence`` of
+(seed, class, index), and shape/spacing enter only through the geometry, so the bytes do
+not depend on process, worker count or call order."""
 
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ from calcvision.patterns import CLASSES, NONE, class_index
 from calcvision.phantoms import display as dsp
 from calcvision.phantoms import physics
 from calcvision.phantoms.anatomy import Anatomy, anatomy_maps, draw_anatomy
-from calcvision.phantoms.confusers import add_soft_confusers, collimation_mask, grid_lines, marker_line_integral
+from calcvision.phantoms.confusers import add_bony_confusers, add_soft_confusers, collimation_mask, grid_lines, marker_line_integral
 from calcvision.phantoms.geometry import Grid
 from calcvision.phantoms.lesions import RECIPES, Canvas
 from calcvision.phantoms.params import Section, ranges
@@ -75,19 +76,20 @@ class Scene:
         return li if self.extra_li is None else li + self.extra_li
 
 
-def _streams(label: str, seed: int, index: int, shape: tuple[int, int] | None, spacing_mm: float | None):
+def _streams(label: str, seed: int, index: int) -> list[np.random.SeedSequence]:
+    """Independent random streams (field, anatomy, confusers, lesion, exposure+display, noise)
+    keyed by (seed, class, index). Shape and spacing act on the sample deterministically
+    through the geometry; keeping them out of the key means the same scene rendered at
+    another pixel spacing over the same field in mm has the same lesion in mm."""
     if seed < 0 or index < 0:
         raise ValueError(f"seed and index must be >= 0, got seed={seed}, index={index}")
-    key = [int(seed), class_index(label), int(index)]
-    key += [0, 0] if shape is None else [int(shape[0]), int(shape[1])]
-    key += [0 if spacing_mm is None else int(round(spacing_mm * 1e6))]
-    return np.random.SeedSequence(key).spawn(6)
+    return np.random.SeedSequence([int(seed), class_index(label), int(index)]).spawn(6)
 
 
 def draw_scene(label: str, seed: int, index: int, *, shape: tuple[int, int] | None = None,
                spacing_mm: float | None = None) -> Scene:
     """Draw the scene of a sample (everything but the noise realisation)."""
-    ss_field, ss_anat, ss_conf, ss_lesion, ss_expo, ss_noise = _streams(label, seed, index, shape, spacing_mm)
+    ss_field, ss_anat, ss_conf, ss_lesion, ss_expo, ss_noise = _streams(label, seed, index)
     rec: dict = {}
     F = Section(np.random.default_rng(ss_field), "field", rec)
     shp = tuple(int(s) for s in (shape or DEFAULT_SHAPE))
@@ -108,6 +110,7 @@ def draw_scene(label: str, seed: int, index: int, *, shape: tuple[int, int] | No
 
     C = Section(np.random.default_rng(ss_conf), "confusers", rec)
     add_soft_confusers(C, anat, grid, thick, u, v)
+    add_bony_confusers(C, anat, grid, thick, u, v)
     marker = marker_line_integral(C, grid)
     colli = collimation_mask(C, grid)
     glines = grid_lines(C, grid)
