@@ -132,13 +132,18 @@ def draw_scene(label: str, seed: int, index: int, *, shape: tuple[int, int] | No
     lesion = np.zeros(shp, np.float32)
     if label != NONE:
         L = Section(np.random.default_rng(ss_lesion), f"lesions.{label}", rec)
-        sev = float(L.rng.uniform())
-        rec["lesions.severity"] = sev
-        canvas = Canvas(grid, anat, u, v, L, sev)
-        RECIPES[label](canvas)
-        m = canvas.maps
-        lesion = (m["deposit"] * np.float32(mu["deposit"] - mu["muscle"]) + m["bone"] * np.float32(mu["bone"] - mu["muscle"])
-                  + m["muscle"] * np.float32(mu["muscle"]))
+        for _attempt in range(20):  # redraw (same stream, so still deterministic) until in view
+            sev = float(L.rng.uniform())
+            rec["lesions.severity"] = sev
+            canvas = Canvas(grid, anat, u, v, L, sev)
+            RECIPES[label](canvas)
+            m = canvas.maps
+            lesion = (m["deposit"] * np.float32(mu["deposit"] - mu["muscle"])
+                      + m["bone"] * np.float32(mu["bone"] - mu["muscle"]) + m["muscle"] * np.float32(mu["muscle"]))
+            if lesion_box(lesion) is not None:
+                break
+        else:
+            raise RuntimeError(f"could not place a {label} lesion in the field (seed={seed}, index={index})")
     return Scene(label, grid, anat, thick, mu, lesion, marker, colli, glines, exposure, disp, ss_noise, rec)
 
 
@@ -162,10 +167,12 @@ def form_image(scene: Scene, *, with_lesion: bool = True) -> np.ndarray:
     if scene.collimation is not None:
         primary = primary * (scene.collimation + (1 - scene.collimation) * np.float32(e["collimator_leak"]))
     mean = primary + physics.scatter(primary, e["spr"], e["scatter_sigma_mm"] / g.spacing)
-    rng = np.random.default_rng(scene.noise_seed)
-    counts = physics.quantum_noise(mean, rng)
+    ss = scene.noise_seed
+    gauss, low, elec = (np.random.default_rng(np.random.SeedSequence(ss.entropy, spawn_key=ss.spawn_key + (k,)))
+                        for k in range(3))
+    counts = physics.quantum_noise(mean, gauss, low)
     sig_e = e["electronic_noise"] * np.sqrt(e["photons"])
-    signal = physics.detect(counts, e["detector_blur_mm"] / g.spacing, sig_e, rng)
+    signal = physics.detect(counts, e["detector_blur_mm"] / g.spacing, sig_e, elec)
     return physics.neg_log(signal, flat)
 
 
@@ -224,9 +231,6 @@ def make_phantom(label: str, seed: int, index: int, *, shape: tuple[int, int] | 
 
     scene = draw_scene(label, seed, index, shape=shape, spacing_mm=spacing_mm)
     box = lesion_box(scene.lesion) if label != NONE else None
-    if label != NONE and box is None:
-        # the lesion fell outside the field: redraw deterministically with the next sub-index
-        return _redraw(label, seed, index, shape, spacing_mm)
     stored, header = process(scene, form_image(scene))
     pixels = stored_to_unit(stored, bits_stored=header["bits_stored"], signed=False,
                             photometric=header["photometric"], slope=header["slope"],
@@ -240,14 +244,3 @@ def make_phantom(label: str, seed: int, index: int, *, shape: tuple[int, int] | 
                      spacing_source="ImagerPixelSpacing", provenance=prov,
                      extra={"label": label, "box": box, "seed": seed, "index": index})
     return PhantomSample(rad, label, box, stored, header, scene.params)
-
-
-def _redraw(label: str, seed: int, index: int, shape, spacing_mm) -> PhantomSample:
-    for k in range(1, 50):
-        # a different but still deterministic scene: offset the index into a reserved range
-        s = make_phantom(label, seed, index + k * 1_000_003, shape=shape, spacing_mm=spacing_mm)
-        if s.box is not None:
-            s.radiograph.extra["index"] = index
-            s.radiograph.provenance = s.radiograph.provenance  # unchanged path of the redraw
-            return s
-    raise RuntimeError(f"could not place a {label} lesion in the field (seed={seed}, index={index})")
