@@ -88,7 +88,7 @@ class KnowledgeBase:
     remainder_prior: float = field(init=False)
     tables: dict[str, dict[str, np.ndarray]] = field(init=False)  # var -> value -> log10 LR
     cond_matrix: np.ndarray = field(init=False)  # (entries, conditions) log10 LR, NaN = unlisted
-    cond_listed: np.ndarray = field(init=False)  # entry lists any condition
+    cond_listed: np.ndarray = field(init=False)  # entry lists a condition that raises it
 
     def __post_init__(self) -> None:
         self.index = {e.id: i for i, e in enumerate(self.entries)}
@@ -126,9 +126,14 @@ class KnowledgeBase:
             return e.context[(var, value)]
         if var == "mineral":
             return self.mineral_profiles.get(e.mineral, {}).get(value)
-        if var in vocab.CHARACTERISED and any(v == var for v, _ in e.context):
+        if var in vocab.CHARACTERISED and self._characterises(e, var):
             return self.constants["unlisted_value"]
         return None
+
+    @staticmethod
+    def _characterises(e: Entry, var: str) -> bool:
+        """The entry lists at least one value of var that raises it (LR > 1)."""
+        return any(v == var and n.value > 1 for (v, _), n in e.context.items())
 
     # ---- compilation ------------------------------------------------------------------
     def _compile(self) -> None:
@@ -181,12 +186,12 @@ class KnowledgeBase:
                 if ("conditions", c) in e.context:
                     cm[i, j] = self.clamp(math.log10(e.context[("conditions", c)].value))
         self.cond_matrix = cm
-        self.cond_listed = ~np.isnan(cm).all(axis=1)
+        self.cond_listed = np.array([self._characterises(e, "conditions") for e in self.entries])
         self._unlisted_log = unlisted
 
     def condition_loglr(self, present: frozenset) -> np.ndarray:
         """log10 LR of the known condition list: the strongest listed condition present,
-        else the unlisted LR for entries that list conditions (none of them present)."""
+        else the unlisted LR for entries that a listed condition raises (none present)."""
         if present:
             cols = [vocab.CONDITIONS.index(c) for c in present]
             sub = self.cond_matrix[:, cols]

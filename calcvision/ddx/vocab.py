@@ -56,8 +56,8 @@ VARIABLES: Final[dict[str, tuple[str, ...]]] = {
     "conditions": CONDITIONS,
     **{b: ("true", "false") for b in BOOLEANS if b not in ("renal_failure", "dialysis")},
 }
-# Variables where a value the documents do not list for a diagnosis (that lists others)
-# counts mildly against it (engine.yaml `unlisted_value`).
+# Variables where a value the documents do not list for a diagnosis (that lists at least one
+# value raising it) counts mildly against it (engine.yaml `unlisted_value`).
 CHARACTERISED: Final = frozenset({"site", "distribution", "limb_level", "age", "weeks_since_onset",
                                   "conditions"})
 
