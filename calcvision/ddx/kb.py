@@ -79,6 +79,7 @@ class KnowledgeBase:
     entries: list[Entry]
     sources: dict[str, dict]
     ordinal_version: int
+    ordinal: dict[str, dict]  # scale -> word -> {value, source, quote}
     constants: dict[str, Number]
     groups: dict[str, Number]
     mineral_profiles: dict[str, dict[str, Number]]
@@ -151,7 +152,7 @@ class KnowledgeBase:
         self.prior, self.remainder_prior = prior, remainder
 
         p_none = self.constants["p_none_given_dx"].value
-        floor = _ORD["pattern"]["not_described"]["value"]
+        floor = self.ordinal["pattern"]["not_described"]["value"]
         pat = np.full((n, len(CLASSES)), floor)
         none_i = CLASSES.index(NONE)
         for i, e in enumerate(self.entries):
@@ -204,9 +205,6 @@ class KnowledgeBase:
 
 
 # ---- loading ----------------------------------------------------------------------------
-_ORD: dict[str, Any] = {}
-
-
 def _read(path: Path) -> Any:
     with path.open(encoding="utf-8") as fh:
         return yaml.load(fh, Loader=_Loader)
@@ -221,7 +219,7 @@ def _citation(text: Any, sources: dict, where: str) -> Citation:
     return Citation(doc, loc.strip())
 
 
-def _number(raw: Any, scale: Optional[str], sources: dict, where: str) -> Number:
+def _number(raw: Any, scale: Optional[str], sources: dict, where: str, ordinal: dict) -> Number:
     """[value, grade, source(, quote)] or {value, grade, source, quote} -> Number."""
     if isinstance(raw, dict):
         value, grade, src, quote = raw.get("value"), raw.get("grade"), raw.get("source"), raw.get("quote")
@@ -236,7 +234,7 @@ def _number(raw: Any, scale: Optional[str], sources: dict, where: str) -> Number
         raise KBError(f"{where}: grade must be one of {GRADES}, got {grade!r}")
     word = None
     if isinstance(value, str):
-        table = _ORD.get(scale or "", {})
+        table = ordinal.get(scale or "", {})
         if value not in table:
             raise KBError(f"{where}: word {value!r} is not in ordinal.yaml scale {scale!r}")
         if grade == "table_value":
@@ -252,7 +250,7 @@ def _number(raw: Any, scale: Optional[str], sources: dict, where: str) -> Number
                   quote=quote)
 
 
-def _entry(raw: dict, sources: dict, fname: str) -> Entry:
+def _entry(raw: dict, sources: dict, fname: str, ordinal: dict) -> Entry:
     eid = raw.get("id")
     where = f"{fname}:{eid}"
     need = {"id", "name", "synonyms", "mechanism", "tier", "group", "mineral", "listed_in",
@@ -269,18 +267,18 @@ def _entry(raw: dict, sources: dict, fname: str) -> Entry:
     for cls, num in (raw["patterns"] or {}).items():
         if cls not in CLASSES or cls == NONE:
             raise KBError(f"{where}: unknown or non-scorable pattern {cls!r}")
-        patterns[cls] = _number(num, "pattern", sources, f"{where}.patterns.{cls}")
+        patterns[cls] = _number(num, "pattern", sources, f"{where}.patterns.{cls}", ordinal)
     context = {}
     for key, num in (raw["context"] or {}).items():
         var, _, value = key.partition("=")
         if var not in vocab.VARIABLES or value not in vocab.VARIABLES[var]:
             raise KBError(f"{where}: unknown context finding {key!r}")
-        context[(var, value)] = _number(num, "association", sources, f"{where}.context.{key}")
+        context[(var, value)] = _number(num, "association", sources, f"{where}.context.{key}", ordinal)
     return Entry(
         id=eid, name=raw["name"], synonyms=tuple(raw["synonyms"] or ()), mechanism=raw["mechanism"],
         tier=raw["tier"], group=raw["group"], mineral=raw["mineral"],
         listed_in=tuple(_citation(c, sources, f"{where}.listed_in") for c in raw["listed_in"]),
-        prior=_number(raw["prior"], "prior", sources, f"{where}.prior"),
+        prior=_number(raw["prior"], "prior", sources, f"{where}.prior", ordinal),
         patterns=patterns, context=context, file=fname)
 
 
@@ -289,18 +287,17 @@ def load_kb(path: Optional[str] = None) -> KnowledgeBase:
     """Load and compile the knowledge base (cached; ``path`` = a kb folder for tests)."""
     root = Path(path) if path else KB_DIR
     sources = _read(root / "sources.yaml")["sources"]
-    ordinal = _read(root / "ordinal.yaml")
-    _ORD.clear()
-    _ORD.update({k: v for k, v in ordinal.items() if k != "version"})
-    for scale, words in _ORD.items():
+    raw_ord = _read(root / "ordinal.yaml")
+    ordinal = {k: v for k, v in raw_ord.items() if k != "version"}
+    for scale, words in ordinal.items():
         for w, spec in words.items():
             # the mapping values themselves are cited expert choices
             _number([spec["value"], "expert_estimate", spec["source"], spec.get("quote")], None,
-                    sources, f"ordinal.{scale}.{w}")
+                    sources, f"ordinal.{scale}.{w}", ordinal)
     eng = _read(root / "engine.yaml")
-    constants = {k: _number(v, None, sources, f"engine.{k}") for k, v in eng.items()
+    constants = {k: _number(v, None, sources, f"engine.{k}", ordinal) for k, v in eng.items()
                  if k not in ("groups", "mineral_profiles")}
-    groups = {g: _number(v, "prevalence", sources, f"engine.groups.{g}")
+    groups = {g: _number(v, "prevalence", sources, f"engine.groups.{g}", ordinal)
               for g, v in eng["groups"].items()}
     profiles: dict[str, dict[str, Number]] = {}
     for prof, states in eng["mineral_profiles"].items():
@@ -311,22 +308,21 @@ def load_kb(path: Optional[str] = None) -> KnowledgeBase:
             if state not in vocab.MINERAL_STATES:
                 raise KBError(f"engine.mineral_profiles.{prof}: unknown state {state!r}")
             profiles[prof][state] = _number(num, "association", sources,
-                                            f"engine.mineral_profiles.{prof}.{state}")
+                                            f"engine.mineral_profiles.{prof}.{state}", ordinal)
     entries, seen = [], {}
     for f in sorted((root / "entries").glob("*.yaml")):
         for raw in _read(f)["entries"]:
-            e = _entry(raw, sources, f.name)
+            e = _entry(raw, sources, f.name, ordinal)
             if e.id in seen:
                 raise KBError(f"{f.name}: duplicate id {e.id!r} (also in {seen[e.id]})")
             if e.group not in groups or e.mineral not in profiles:
                 raise KBError(f"{f.name}:{e.id}: unknown group {e.group!r} or mineral profile {e.mineral!r}")
             seen[e.id] = f.name
             entries.append(e)
-    return KnowledgeBase(entries=entries, sources=sources, ordinal_version=int(ordinal["version"]),
-                         constants=constants, groups=groups, mineral_profiles=profiles)
+    return KnowledgeBase(entries=entries, sources=sources, ordinal_version=int(raw_ord["version"]),
+                         ordinal=ordinal, constants=constants, groups=groups, mineral_profiles=profiles)
 
 
 def ordinal_table() -> dict[str, Any]:
-    """The ordinal mapping as loaded (scale -> word -> {value, source, quote})."""
-    load_kb()
-    return dict(_ORD)
+    """The ordinal mapping of the shipped knowledge base (scale -> word -> {value, source, quote})."""
+    return load_kb().ordinal
