@@ -60,7 +60,7 @@ class Diagnosis:
 
     def to_dict(self) -> dict[str, Any]:
         return {"id": self.id, "name": self.name, "synonyms": self.synonyms,
-                "probability": round(self.probability, 4), "tier": self.tier,
+                "probability": float(f"{self.probability:.4g}"), "tier": self.tier,
                 "mechanism": self.mechanism, "explanation": self.explanation,
                 "sources": self.sources}
 

@@ -14,6 +14,10 @@ def _short(text: str, width: int) -> str:
     return text if len(text) <= width else text[: width - 1] + "…"
 
 
+def _prob(p: float) -> str:
+    return f"{p:6.3f}" if p >= 0.001 else f"{p:6.0e}"
+
+
 def _reasons(expl: list[dict], sign: int, k: int = 3) -> str:
     lines = [e for e in expl if e["factor"] != "prior" and sign * e["log10_lr"] > 0.05]
     lines.sort(key=lambda e: -abs(e["log10_lr"]))
@@ -30,7 +34,7 @@ def render_table(diff: "Differential", top: int = 10) -> str:
     for d in shown:
         if d.tier == "rare_but_important" and diff.rank_of(d.id) > top:
             continue
-        out.append(f"{diff.rank_of(d.id):>3}  {d.probability:>6.3f}  {_short(d.name, 58):<58} "
+        out.append(f"{diff.rank_of(d.id):>3}  {_prob(d.probability)}  {_short(d.name, 58):<58} "
                    f"{d.tier:<18} {_reasons(d.explanation, +1)}")
     out.append("")
     out.append("Evidence against the leading diagnoses:")
@@ -38,7 +42,7 @@ def render_table(diff: "Differential", top: int = 10) -> str:
         out.append(f"  {_short(d.name, 50)}: {_reasons(d.explanation, -1) or 'none'}")
     rare = [d for d in diff.diagnoses if d.tier == "rare_but_important"]
     out.append("Rare but important (always listed): " + "; ".join(
-        f"{d.name} {d.probability:.4f} (#{diff.rank_of(d.id)})" for d in rare))
+        f"{d.name} {_prob(d.probability).strip()} (#{diff.rank_of(d.id)})" for d in rare))
     if diff.next_questions:
         out.append("Next questions (unknown fields that would most change the ranking):")
         out += [f"  {q['field']}: {q['why']}" for q in diff.next_questions]
