@@ -195,7 +195,7 @@ class Context(BaseModel):
     def _status_agrees(self) -> "Context":
         for analyte in ("calcium", "phosphate"):
             given = getattr(self, f"{analyte}_status")
-            derived = _level(getattr(self, f"{analyte}_mg_dl"), *_normal(analyte))
+            derived = level(getattr(self, f"{analyte}_mg_dl"), *_normal(analyte))
             if given is not None and derived is not None and given != derived:
                 lo, hi = _normal(analyte)
                 raise ValueError(f"{analyte}_status={given!r} contradicts {analyte}_mg_dl="
@@ -206,12 +206,12 @@ class Context(BaseModel):
     @property
     def calcium_level(self) -> Optional[str]:
         """low/normal/high from the number (8.5-10.5 mg/dL) or else the given status."""
-        return _level(self.calcium_mg_dl, *CA_NORMAL_MG) or self.calcium_status
+        return level(self.calcium_mg_dl, *CA_NORMAL_MG) or self.calcium_status
 
     @property
     def phosphate_level(self) -> Optional[str]:
         """low/normal/high from the number (2.5-4.5 mg/dL) or else the given status."""
-        return _level(self.phosphate_mg_dl, *P_NORMAL_MG) or self.phosphate_status
+        return level(self.phosphate_mg_dl, *P_NORMAL_MG) or self.phosphate_status
 
     @property
     def ca_p_product(self) -> Optional[float]:
@@ -247,7 +247,7 @@ def _normal(analyte: str) -> tuple[float, float]:
     return CA_NORMAL_MG if analyte == "calcium" else P_NORMAL_MG
 
 
-def _level(value: Optional[float], lo: float, hi: float) -> Optional[str]:
+def level(value: Optional[float], lo: float, hi: float) -> Optional[str]:
     if value is None:
         return None
     return "low" if value < lo else "high" if value > hi else "normal"

@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any, Mapping, Optional
 
 from calcvision.ddx import vocab
-from calcvision.ddx.context import CA_NORMAL_MG, P_NORMAL_MG, PRODUCT_THRESHOLD, _level
+from calcvision.ddx.context import CA_NORMAL_MG, P_NORMAL_MG, PRODUCT_THRESHOLD, level
 
 # context field -> finding variable, for the fields that map one to one
 _DIRECT = ("sex", "site", "distribution", "limb_level")
@@ -23,8 +23,8 @@ def mineral_state(ctx: Mapping[str, Any]) -> Optional[str]:
     calcium; low calcium with high phosphate; high phosphate; low calcium; normal values.
     """
     ca_mg, p_mg = ctx.get("calcium_mg_dl"), ctx.get("phosphate_mg_dl")
-    ca = _level(ca_mg, *CA_NORMAL_MG) or ctx.get("calcium_status")
-    p = _level(p_mg, *P_NORMAL_MG) or ctx.get("phosphate_status")
+    ca = level(ca_mg, *CA_NORMAL_MG) or ctx.get("calcium_status")
+    p = level(p_mg, *P_NORMAL_MG) or ctx.get("phosphate_status")
     raised = ca_mg is not None and p_mg is not None and ca_mg * p_mg > PRODUCT_THRESHOLD
     if ctx.get("renal_failure") or ctx.get("dialysis"):
         return "renal_high_phosphate" if (p == "high" or raised) else "renal"
