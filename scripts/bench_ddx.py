@@ -21,6 +21,11 @@ sys.path.insert(0, str(ROOT))
 
 CLI = ["-m", "calcvision", "ddx", "--pattern", "tumoral_glob", "--context",
        '{"dialysis": true, "phosphate_mg_dl": 8}', "--json"]
+# the same command through the ddx subcommand module alone (without the CLI registry, which
+# imports every subcommand module and what they import at module level)
+DDX_ONLY = ["-c", "import argparse, sys; from calcvision.cli import ddx_cmd; p = argparse.ArgumentParser(); "
+            "ddx_cmd.add_parser(p.add_subparsers()); sys.exit(ddx_cmd.run(p.parse_args(sys.argv[1:])))",
+            *CLI[2:]]
 
 
 def _wall(cmd: list[str], repeat: int) -> list[float]:
@@ -67,12 +72,15 @@ def main() -> None:
 
     base = _wall(["-c", "pass"], args.repeat)
     cli = _wall(CLI, args.repeat)
+    alone = _wall(DDX_ONLY, args.repeat)
     print(f"knowledge base: {n_dx} diagnoses; import {t_import * 1000:.0f} ms, load+compile {t_kb * 1000:.0f} ms")
     print(f"engine, ranking only:        {rates[False][0]:8.0f} rank() calls/s = {rates[False][1]:9.0f} diagnoses ranked/s")
     print(f"engine, with next_questions: {rates[True][0]:8.0f} rank() calls/s = {rates[True][1]:9.0f} diagnoses ranked/s")
     print(f"CLI `calcvision {' '.join(CLI[2:])}`")
     print(f"  wall time median {statistics.median(cli):.3f} s (min {min(cli):.3f} s, {args.repeat} runs); "
           f"bare python start-up median {statistics.median(base):.3f} s; ratio {statistics.median(cli) / statistics.median(base):.1f}x")
+    print(f"  same command, ddx subcommand module alone: median {statistics.median(alone):.3f} s "
+          f"(min {min(alone):.3f} s)")
     print(f"machine: {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.2f}")
 
 
