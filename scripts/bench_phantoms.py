@@ -1,0 +1,92 @@
+"""Benchmark the phantom simulator: phantoms per second for full 1024 x 1024 radiographs and
+for training-sized fields, single-threaded and with worker processes.
+
+    PYTHONPATH=. python scripts/bench_phantoms.py [--seconds 8] [--workers 2]
+
+Prints one line per configuration. Classes cycle through all seven; each configuration runs
+for about ``--seconds`` after one warm-up sample. A baseline (drawing and blurring one
+1024 x 1024 noise image, the floor of any simulator) is timed in the same run so figures from
+different machines can be compared as ratios.
+"""
+
+from __future__ import annotations
+
+import argparse
+import multiprocessing as mp
+import os
+import platform
+import time
+
+os.environ.setdefault("OMP_NUM_THREADS", "1")
+
+import numpy as np  # noqa: E402
+
+from calcvision.patterns import CLASSES  # noqa: E402
+from calcvision.phantoms import SIMULATOR_VERSION, make_phantom  # noqa: E402
+
+CONFIGS = [
+    ("full 1024x1024, spacing drawn 0.1-0.2 mm", None, None),
+    ("training field 384x384 at 0.2 mm", (384, 384), 0.2),
+    ("training field 256x256 at 0.3 mm", (256, 256), 0.3),
+]
+
+
+def _one(args: tuple) -> int:
+    i, shape, spacing = args
+    make_phantom(CLASSES[i % len(CLASSES)], 2024, i, shape=shape, spacing_mm=spacing)
+    return i
+
+
+def _serial(shape, spacing, seconds: float) -> tuple[int, float]:
+    _one((0, shape, spacing))
+    n, t0 = 0, time.perf_counter()
+    while time.perf_counter() - t0 < seconds:
+        _one((n + 1, shape, spacing))
+        n += 1
+    return n, time.perf_counter() - t0
+
+
+def _parallel(shape, spacing, seconds: float, workers: int, est_rate: float) -> tuple[int, float]:
+    n = max(workers * 4, int(est_rate * workers * seconds))
+    with mp.get_context("spawn").Pool(workers) as pool:
+        pool.map(_one, [(i, shape, spacing) for i in range(workers)])  # warm-up (imports)
+        t0 = time.perf_counter()
+        pool.map(_one, [(i, shape, spacing) for i in range(n)], chunksize=2)
+        return n, time.perf_counter() - t0
+
+
+def _baseline(seconds: float = 2.0) -> float:
+    import cv2
+
+    rng = np.random.default_rng(0)
+    n, t0 = 0, time.perf_counter()
+    while time.perf_counter() - t0 < seconds:
+        img = rng.standard_normal((1024, 1024), dtype=np.float32)
+        cv2.GaussianBlur(img, (0, 0), 2.0)
+        n += 1
+    return (time.perf_counter() - t0) / n
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--seconds", type=float, default=8.0)
+    ap.add_argument("--workers", type=int, default=2)
+    a = ap.parse_args()
+    print(f"calcvision phantoms benchmark: simulator {SIMULATOR_VERSION}, {platform.processor() or platform.machine()}, "
+          f"{os.cpu_count()} CPUs, OMP_NUM_THREADS={os.environ['OMP_NUM_THREADS']}, "
+          f"load average {os.getloadavg()[0]:.1f} (other work on the machine slows every figure)")
+    base = _baseline()
+    print(f"baseline (1024x1024 noise + blur): {base * 1000:.1f} ms")
+    for name, shape, spacing in CONFIGS:
+        n, dt = _serial(shape, spacing, a.seconds)
+        rate = n / dt
+        line = (f"{name}: {rate:.1f} phantoms/s single process ({1000 / rate:.1f} ms each, "
+                f"{1000 / rate / (base * 1000):.1f}x baseline)")
+        if a.workers > 1:
+            n2, dt2 = _parallel(shape, spacing, a.seconds, a.workers, rate)
+            line += f"; {n2 / dt2:.1f} phantoms/s with {a.workers} worker processes"
+        print(line, flush=True)
+
+
+if __name__ == "__main__":
+    main()
