@@ -12,7 +12,9 @@ import numpy as np
 import pydicom
 import pytest
 
+from calcvision.io import read_radiograph
 from calcvision.patterns import CLASSES
+from calcvision.phantoms import make_phantom
 
 
 def _cli(*args: str) -> subprocess.CompletedProcess:
@@ -45,14 +47,13 @@ def test_seventy_dicom_files_balanced_readable_and_reproducible(tmp_path):
         else:
             x0, y0, x1, y1 = (int(r[k]) for k in ("roi_x0", "roi_y0", "roi_x1", "roi_y1"))
             assert 0 <= x0 < x1 <= 1024 and 0 <= y0 < y1 <= 1024
-    try:
-        from calcvision.io import read_radiograph
-    except ImportError:  # the io layer's reader not merged yet: pydicom above decoded them
-        read_radiograph = None
-    if read_radiograph is not None:
-        for r in rows[:14]:
-            (rad,) = read_radiograph(a / r["path"])
-            assert rad.pixels.shape == (1024, 1024) and rad.spacing_mm[0] == pytest.approx(float(r["spacing_mm"]))
+    # the project's reader gives back exactly the in-memory phantom (same pixel pipeline)
+    for r in rows[:7]:
+        (rad,) = read_radiograph(a / r["path"])
+        mem = make_phantom(r["label"], 1, int(r["index"]))
+        assert rad.spacing_mm[0] == pytest.approx(mem.radiograph.spacing_mm[0], rel=1e-6)
+        assert rad.spacing_source == "ImagerPixelSpacing"
+        assert np.array_equal(rad.pixels, mem.radiograph.pixels)
     # a second run with the same seed (one worker this time; the first 14 files, which sample i
     # being a function of (seed, i) makes the same): byte-identical files
     out = _cli("phantoms", "--out", str(b), "--n", "14", "--seed", "1")
