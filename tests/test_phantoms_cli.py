@@ -65,7 +65,7 @@ def test_seventy_dicom_files_balanced_readable_and_reproducible(tmp_path):
 
 def test_refuses_non_empty_folder_and_resumes_an_interrupted_set(tmp_path):
     d = tmp_path / "set"
-    args = ["phantoms", "--out", str(d), "--n", "9", "--seed", "3", "--shape", "128x128", "--mix-encodings",
+    args = ["phantoms", "--out", str(d), "--n", "9", "--seed", "3", "--shape", "160x160", "--spacing-mm", "0.2", "--mix-encodings",
             "--classes", "phlebolith_ring,none,sheet"]
     assert _cli(*args).returncode == 0
     rows = _manifest(d)
@@ -73,7 +73,7 @@ def test_refuses_non_empty_folder_and_resumes_an_interrupted_set(tmp_path):
     assert len({r["compression"] for r in rows}) >= 2  # some compressed, some not
     ref = {r["path"]: _pixels(d / r["path"]) for r in rows}
     # another set into the same folder: refused with one line, exit 2, nothing touched
-    other = _cli("phantoms", "--out", str(d), "--n", "9", "--seed", "4", "--shape", "128x128")
+    other = _cli("phantoms", "--out", str(d), "--n", "9", "--seed", "4", "--shape", "160x160", "--spacing-mm", "0.2")
     assert other.returncode == 2 and "not empty" in other.stderr and "Traceback" not in other.stderr
     assert _manifest(d) == rows
     # simulate an interrupted run: the manifest gone, two files missing
@@ -87,13 +87,15 @@ def test_refuses_non_empty_folder_and_resumes_an_interrupted_set(tmp_path):
 
 def test_png_format_and_bad_arguments(tmp_path):
     d = tmp_path / "png"
-    assert _cli("phantoms", "--out", str(d), "--n", "2", "--format", "png", "--shape", "96x128").returncode == 0
+    assert _cli("phantoms", "--out", str(d), "--n", "2", "--format", "png", "--shape", "128x160", "--spacing-mm", "0.2").returncode == 0
     from PIL import Image
 
     img = np.asarray(Image.open(d / _manifest(d)[0]["path"]))
-    assert img.shape == (96, 128) and img.dtype == np.uint16
+    assert img.shape == (128, 160) and img.dtype == np.uint16
     bad = _cli("phantoms", "--out", str(tmp_path / "x"), "--n", "2", "--classes", "rice")
     assert bad.returncode == 2 and "unknown class" in bad.stderr and "Traceback" not in bad.stderr
+    small = _cli("phantoms", "--out", str(tmp_path / "y"), "--n", "2", "--shape", "100x100")
+    assert small.returncode == 2 and "mm" in small.stderr and not (tmp_path / "y").exists()
 
 
 def test_gallery_writes_a_montage(tmp_path):

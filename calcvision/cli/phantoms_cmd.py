@@ -45,6 +45,7 @@ def _parse_shape(text: str | None) -> tuple[int, int] | None:
 
 def run(args: argparse.Namespace) -> int:
     from calcvision.phantoms import SIMULATOR_VERSION
+    from calcvision.phantoms.sample import MIN_FIELD_MM
     from calcvision.phantoms.writer import SET_FILE, SetSpec, finish, generate
 
     classes = tuple(c.strip() for c in args.classes.split(",") if c.strip())
@@ -59,7 +60,13 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError(f"--workers must be >= 1, got {args.workers}")
     if args.spacing_mm is not None and not 0.01 <= args.spacing_mm <= 1.0:
         raise UsageError(f"--spacing-mm must be within 0.01-1.0 mm, got {args.spacing_mm}")
-    spec = SetSpec(n=args.n, seed=args.seed, classes=classes, format=args.format, shape=_parse_shape(args.shape),
+    shape = _parse_shape(args.shape)
+    if shape is not None and args.spacing_mm is not None and min(shape) * args.spacing_mm < MIN_FIELD_MM:
+        raise UsageError(f"--shape x --spacing-mm gives a field under {MIN_FIELD_MM} mm per side")
+    if shape is not None and min(shape) * 0.1 < MIN_FIELD_MM and args.spacing_mm is None:
+        raise UsageError(f"--shape {args.shape}: at the smallest drawn spacing (0.1 mm) the field is under "
+                         f"{MIN_FIELD_MM} mm; give a larger shape or --spacing-mm")
+    spec = SetSpec(n=args.n, seed=args.seed, classes=classes, format=args.format, shape=shape,
                    spacing_mm=args.spacing_mm, mix_encodings=args.mix_encodings, simulator=SIMULATOR_VERSION)
     out: Path = args.out
     if out.exists() and not out.is_dir():

@@ -142,7 +142,7 @@ def _bone_maps(b: Bone, u: np.ndarray, v: np.ndarray, P: Section, bvf: float, te
         end = b.end_surface(v, False)
         inside &= u > end
         plate_w = np.maximum(plate_w, np.clip(1 - (u - end) / max(b.plate, 1e-3), 0, 1))
-    cancellous = medulla * np.float32(bvf) * np.clip(s * 1.5, 0, 1) * (1 + 0.6 * tex)
+    cancellous = medulla * np.float32(bvf) * np.clip(s * 1.5, 0, 1) * (1 + 0.35 * tex)
     bone = (outer - medulla) + np.maximum(cancellous, 0) + (0.35 * medulla * plate_w if b.plate > 0 else 0)
     marrow = medulla - np.maximum(cancellous, 0)
     return np.where(inside, bone, 0).astype(np.float32), np.where(inside, np.maximum(marrow, 0), 0).astype(np.float32)

@@ -171,8 +171,8 @@ def sheet(cv: Canvas) -> None:
         n = frame_noise(rng, u, v, tex * 1.5, tex * 1.5)
         pat = np.clip((n - np.float32(rng.uniform(-0.3, 0.8))) / np.float32(0.4), 0, 1)
     else:
-        n = frame_noise(rng, u, v, tex * rng.uniform(5, 12), tex * 0.6)
-        pat = np.clip((n - np.float32(rng.uniform(0.0, 0.8))) / np.float32(0.4), 0, 1)
+        n = frame_noise(rng, u, v, tex * rng.uniform(4, 10), tex * rng.uniform(0.8, 1.5))
+        pat = np.clip((n - np.float32(rng.uniform(0.2, 1.0))) / np.float32(0.8), 0, 1)
     cv.maps["deposit"] += np.float32(thick) * pat * across * along * inside
 
 
@@ -303,6 +303,13 @@ def trabeculated_ossification(cv: Canvas) -> None:
     trab = inner * np.float32(L("trabecular_bvf")) * profile * net
     cv.maps["bone"][sl] += np.float32(maturity) * ((outer - inner) * np.float32(0.8) + trab)
 
+
+MIN_VISIBLE_MM2: dict[str, float] = {
+    "rice_grain": 4.0, "phlebolith_ring": 2.0, "sheet": 100.0, "tumoral_glob": 80.0,
+    "chondrocalcinosis_line": 3.0, "trabeculated_ossification": 80.0,
+}
+"""Smallest lesion area (mm^2, pixels above the box threshold) accepted in view: a lesion
+mostly outside the field is redrawn rather than labelled from a sliver."""
 
 RECIPES: dict[str, Callable[[Canvas], None]] = {
     "rice_grain": rice_grain,

@@ -19,10 +19,13 @@ from calcvision.phantoms import physics
 from calcvision.phantoms.anatomy import Anatomy, anatomy_maps, draw_anatomy
 from calcvision.phantoms.confusers import add_bony_confusers, add_soft_confusers, collimation_mask, grid_lines, marker_line_integral
 from calcvision.phantoms.geometry import Grid
-from calcvision.phantoms.lesions import RECIPES, Canvas
+from calcvision.phantoms.lesions import MIN_VISIBLE_MM2, RECIPES, Canvas
 from calcvision.phantoms.params import Section, ranges
 
 DEFAULT_SHAPE: tuple[int, int] = (1024, 1024)
+MIN_FIELD_MM = 24.0
+"""Smallest field side (mm) a phantom is made for: the largest small lesions (12 mm rice
+grains, 10 mm phleboliths) must fit with a margin."""
 BOX_THRESHOLD = 0.01
 """Lesion pixels are those whose lesion line integral (excess attenuation) exceeds this,
 about 1 % more attenuation than without the lesion."""
@@ -99,6 +102,9 @@ def draw_scene(label: str, seed: int, index: int, *, shape: tuple[int, int] | No
     if not sp > 0:
         raise ValueError(f"spacing_mm must be > 0, got {spacing_mm}")
     grid = Grid(shp, sp)  # type: ignore[arg-type]
+    if min(grid.size_mm) < MIN_FIELD_MM:
+        raise ValueError(f"field {grid.size_mm[0]:.1f} x {grid.size_mm[1]:.1f} mm is too small for the lesion "
+                         f"recipes: each side must be >= {MIN_FIELD_MM} mm (shape x spacing_mm)")
 
     A = Section(np.random.default_rng(ss_anat), "anatomy", rec)
     kind = A("kind")
@@ -121,7 +127,7 @@ def draw_scene(label: str, seed: int, index: int, *, shape: tuple[int, int] | No
     mu = physics.mu_per_mm(t, M("mu30"), M("mu40"), jit)
     X = Section(M.rng, "exposure", rec)
     exposure = {k: X(k) for k in ("photons", "heel_strength", "heel_angle_deg", "spr", "scatter_sigma_mm",
-                                  "detector_blur_mm", "electronic_noise", "collimator_leak")}
+                                  "detector_blur_mm", "electronic_noise", "line_noise", "collimator_leak")}
     D = Section(M.rng, "display", rec)
     disp = {k: D(k) for k in ("low_quantile", "high_quantile", "range_compression", "range_compression_sigma_mm",
                               "edge_enhancement", "edge_sigma_mm", "tone", "gamma", "sigmoid_slope",
@@ -140,7 +146,8 @@ def draw_scene(label: str, seed: int, index: int, *, shape: tuple[int, int] | No
             m = canvas.maps
             lesion = (m["deposit"] * np.float32(mu["deposit"] - mu["muscle"])
                       + m["bone"] * np.float32(mu["bone"] - mu["muscle"]) + m["muscle"] * np.float32(mu["muscle"]))
-            if lesion_box(lesion) is not None:
+            need = min(MIN_VISIBLE_MM2[label], 0.1 * grid.size_mm[0] * grid.size_mm[1])
+            if (lesion > BOX_THRESHOLD).sum() * sp * sp >= need:
                 break
         else:
             raise RuntimeError(f"could not place a {label} lesion in the field (seed={seed}, index={index})")
@@ -168,11 +175,12 @@ def form_image(scene: Scene, *, with_lesion: bool = True) -> np.ndarray:
         primary = primary * (scene.collimation + (1 - scene.collimation) * np.float32(e["collimator_leak"]))
     mean = primary + physics.scatter(primary, e["spr"], e["scatter_sigma_mm"] / g.spacing)
     ss = scene.noise_seed
-    gauss, low, elec = (np.random.default_rng(np.random.SeedSequence(ss.entropy, spawn_key=ss.spawn_key + (k,)))
-                        for k in range(3))
+    gauss, low, elec, line = (np.random.default_rng(np.random.SeedSequence(ss.entropy, spawn_key=ss.spawn_key + (k,)))
+                              for k in range(4))
     counts = physics.quantum_noise(mean, gauss, low)
-    sig_e = e["electronic_noise"] * np.sqrt(e["photons"])
-    signal = physics.detect(counts, e["detector_blur_mm"] / g.spacing, sig_e, elec)
+    q = np.sqrt(e["photons"])
+    signal = physics.detect(counts, e["detector_blur_mm"] / g.spacing, e["electronic_noise"] * q, elec)
+    signal = physics.line_noise(signal, e["line_noise"] * q, line)
     return physics.neg_log(signal, flat)
 
 
