@@ -187,13 +187,17 @@ def form_image(scene: Scene, *, with_lesion: bool = True) -> np.ndarray:
 def process(scene: Scene, log_img: np.ndarray) -> tuple[np.ndarray, dict]:
     """Display chain + quantisation: (stored uint16 pixels, header dict)."""
     d, sp = scene.display, scene.grid.spacing
-    lo, hi = dsp.robust_range(log_img, d["low_quantile"], d["high_quantile"], scene.anatomy_mask())
+    mask = scene.anatomy_mask()
+    lo, hi = dsp.robust_range(log_img, d["low_quantile"], d["high_quantile"], mask)
     img = dsp.normalise(log_img, lo, hi)
     img = dsp.compress_range(img, d["range_compression"], d["range_compression_sigma_mm"] / sp)
     img = dsp.unsharp(img, d["edge_enhancement"], d["edge_sigma_mm"] / sp)
     lo2, hi2 = dsp.robust_range(img, 0.002, 0.998)
     img = dsp.normalise(img, lo2, hi2)
-    img = dsp.tone(img, d["tone"], d["gamma"], d["sigmoid_slope"], d["sigmoid_centre"])
+    step = max(1, int(np.sqrt(img.size / 40000)))
+    sub = img[::step, ::step][mask[::step, ::step]]
+    median = float(np.median(sub)) if sub.size > 100 else 0.5
+    img = dsp.tone(img, d["tone"], d["gamma"], d["sigmoid_slope"], float(np.clip(median + d["sigmoid_centre"], 0.2, 0.8)))
     bits = int(d["bits_stored"])
     top = (1 << bits) - 1
     header = {"bits_stored": bits, "signed": False, "slope": None, "intercept": None,
