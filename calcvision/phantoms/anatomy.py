@@ -28,6 +28,7 @@ class Bone:
     end_curv: float = 0.0
     plate: float = 0.0
     corner: float = 0.25
+    wobble: tuple[tuple[float, float, float], ...] = ()
 
     def radius_at(self, u: np.ndarray | float) -> np.ndarray | float:
         return self.radius * (1 + self.flare * self._s(u))
@@ -119,6 +120,9 @@ def draw_anatomy(P: Section, grid: Grid, kind: str) -> Anatomy:
                                    flare=0.4, flare_len=15, end_curv=0.5, plate=0.0))
         else:
             anat.bones.append(Bone(v2, r2, P("cortex_frac") * r2))
+    for bn in anat.bones:
+        bn.wobble = tuple((P("bone_wobble") * rng.uniform(0.3, 1.0), rng.uniform(30, 120), rng.uniform(0, 2 * np.pi))
+                          for _ in range(2))
     return anat
 
 
@@ -127,6 +131,8 @@ def _bone_maps(b: Bone, u: np.ndarray, v: np.ndarray, P: Section, bvf: float, te
     s = b._s(u)
     s = np.zeros_like(u) if np.isscalar(s) else s
     r = b.radius * (1 + b.flare * s)
+    for amp, lam, ph in b.wobble:  # real bones are not turned on a lathe
+        r = r * (1 + np.float32(amp) * np.sin(u * np.float32(2 * np.pi / lam) + np.float32(ph)))
     ct = np.maximum(b.cortex * (1 - 0.75 * s), 0.4)
     d = v - np.float32(b.vb)
     outer = chord(r * r, d)
@@ -173,7 +179,7 @@ def anatomy_maps(anat: Anatomy, grid: Grid, P: Section) -> tuple[dict[str, np.nd
         # trabecular network: thin bright ridges where a band-limited field crosses zero
         tex = 2.5 * np.exp(-(frame_noise(rng, u, v, corr * 1.6, corr) / np.float32(0.5)) ** 2) - 1.0
         for bn in anat.bones:
-            near = np.abs(v - np.float32(bn.vb)) < bn.radius * (1 + bn.flare) + 1
+            near = np.abs(v - np.float32(bn.vb)) < bn.radius * (1 + bn.flare) * 1.06 + 1
             rows, cols = np.flatnonzero(near.any(axis=1)), np.flatnonzero(near.any(axis=0))
             if rows.size == 0:
                 continue
@@ -196,6 +202,13 @@ def anatomy_maps(anat: Anatomy, grid: Grid, P: Section) -> tuple[dict[str, np.nd
         plate = P("trunk_plate_mm")
         bone += np.where(dist > 0, plate + 8.0 * np.exp(-dist / 2.5), 0).astype(np.float32)
         marrow += np.where(dist > 0, plate * 0.5, 0).astype(np.float32)
+    # soft-tissue heterogeneity: fat interleaved with muscle, streaky along the fibres
+    amp = P("soft_texture")
+    if amp > 0:
+        streaks = frame_noise(rng, u, v, P("soft_texture_mm") * 4, P("soft_texture_mm"))
+        swap = np.minimum(np.float32(amp) * inner * streaks, muscle * 0.5)
+        fat += swap
+        muscle -= swap
     muscle = np.maximum(muscle - bone - marrow, 0)
     return {"fat": fat, "muscle": muscle, "bone": bone, "marrow": marrow}, u, v
 
