@@ -154,6 +154,12 @@ def _bone_maps(b: Bone, u: np.ndarray, v: np.ndarray, P: Section, bvf: float, te
     return np.where(inside, bone, 0).astype(np.float32), np.where(inside, np.maximum(marrow, 0), 0).astype(np.float32)
 
 
+def _trabeculae(rng: np.random.Generator, u: np.ndarray, v: np.ndarray, corr: float) -> np.ndarray:
+    """Trabecular network texture (about -1..1.5): thin bright ridges where a band-limited
+    field crosses zero, slightly elongated along the bone."""
+    return 2.5 * np.exp(-(frame_noise(rng, u, v, corr * 1.6, corr) / np.float32(0.5)) ** 2) - 1.0
+
+
 def anatomy_maps(anat: Anatomy, grid: Grid, P: Section) -> tuple[dict[str, np.ndarray], np.ndarray, np.ndarray]:
     """Thickness maps {fat, muscle, bone, marrow} (mm) and the limb-frame (u, v) mm arrays."""
     rng = P.rng
@@ -168,7 +174,8 @@ def anatomy_maps(anat: Anatomy, grid: Grid, P: Section) -> tuple[dict[str, np.nd
     for v0, amp, lam, ph, w, frac in anat.planes:
         curve = v0 + amp * np.sin(u * np.float32(2 * np.pi / lam) + np.float32(ph))
         # a septum seen edge-on: a few % of the muscle path is fat along a line of width w
-        sheet = np.minimum(np.float32(frac) * inner * np.exp(-((v - curve) / np.float32(w)) ** 2), muscle * 0.5)
+        profile = np.maximum(np.float32(1.0) - np.abs(v - curve) * np.float32(1.0 / w), 0)
+        sheet = np.minimum(np.float32(frac) * inner * profile, muscle * 0.5)
         fat += sheet
         muscle -= sheet
     bone = np.zeros_like(u)
@@ -176,25 +183,27 @@ def anatomy_maps(anat: Anatomy, grid: Grid, P: Section) -> tuple[dict[str, np.nd
     if anat.bones:
         bvf = P("trabecular_bvf")
         corr = P("trabecular_corr_mm")
-        # trabecular network: thin bright ridges where a band-limited field crosses zero
-        tex = 2.5 * np.exp(-(frame_noise(rng, u, v, corr * 1.6, corr) / np.float32(0.5)) ** 2) - 1.0
         for bn in anat.bones:
             near = np.abs(v - np.float32(bn.vb)) < bn.radius * (1 + bn.flare) * 1.06 + 1
             rows, cols = np.flatnonzero(near.any(axis=1)), np.flatnonzero(near.any(axis=0))
             if rows.size == 0:
                 continue
             sl = (slice(rows[0], rows[-1] + 1), slice(cols[0], cols[-1] + 1))
-            bo, ma = _bone_maps(bn, u[sl], v[sl], P, bvf, tex[sl])
+            bo, ma = _bone_maps(bn, u[sl], v[sl], P, bvf, _trabeculae(rng, u[sl], v[sl], corr))
             bone[sl] += bo
             marrow[sl] += ma
         if anat.kind == "joint" and P("patella"):
             pa, pb, pc = rng.uniform(14, 24), rng.uniform(12, 22), rng.uniform(7, 12)
-            du = u - np.float32(anat.joint_u + rng.uniform(-20, 10))
-            dv = v - np.float32(anat.bones[0].vb + rng.uniform(-0.3, 0.3) * anat.bones[0].radius)
-            outer_p = ellipsoid_chord(du, dv, pa, pb, pc)
-            inner_p = ellipsoid_chord(du, dv, pa - 1.5, pb - 1.5, pc - 1.5)
-            bone += (outer_p - inner_p) + inner_p * np.float32(bvf) * (1 + 0.5 * tex)
-            muscle -= np.minimum(outer_p, muscle)
+            pu = anat.joint_u + rng.uniform(-20, 10)
+            pv = anat.bones[0].vb + rng.uniform(-0.3, 0.3) * anat.bones[0].radius
+            sl = grid.patch(*anat.frame.xy(pu, pv), max(pa, pb) + 1)
+            if sl is not None:
+                du, dv = u[sl] - np.float32(pu), v[sl] - np.float32(pv)
+                outer_p = ellipsoid_chord(du, dv, pa, pb, pc)
+                inner_p = ellipsoid_chord(du, dv, pa - 1.5, pb - 1.5, pc - 1.5)
+                tex = _trabeculae(rng, u[sl], v[sl], corr)
+                bone[sl] += (outer_p - inner_p) + inner_p * np.float32(bvf) * (1 + 0.5 * tex)
+                muscle[sl] -= np.minimum(outer_p, muscle[sl])
     elif anat.kind == "trunk" and P("trunk_plate"):
         rc = rng.uniform(60, 160)
         cu, cv = rng.uniform(-80, 80), rng.uniform(-1, 1) * anat.semi_w * 0.6
@@ -206,7 +215,7 @@ def anatomy_maps(anat: Anatomy, grid: Grid, P: Section) -> tuple[dict[str, np.nd
     amp = P("soft_texture")
     if amp > 0:
         streaks = frame_noise(rng, u, v, P("soft_texture_mm") * 4, P("soft_texture_mm"))
-        swap = np.minimum(np.float32(amp) * inner * streaks, muscle * 0.5)
+        swap = np.clip(np.float32(amp) * inner * streaks, -0.5 * fat, 0.5 * muscle)
         fat += swap
         muscle -= swap
     muscle = np.maximum(muscle - bone - marrow, 0)

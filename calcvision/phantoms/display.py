@@ -8,10 +8,15 @@ import numpy as np
 from calcvision.phantoms.geometry import blur_lowres, gaussian
 
 
+def subsample_step(img: np.ndarray, target: int = 20000) -> int:
+    """Stride that leaves about ``target`` pixels: histogram statistics need no more."""
+    return max(1, int(np.ceil(np.sqrt(img.size / target))))
+
+
 def robust_range(img: np.ndarray, low_q: float, high_q: float, mask: np.ndarray | None = None) -> tuple[float, float]:
     """Quantiles of a subsample of the image, over ``mask`` (the exposed anatomy, as DR
     processing segments it) when given and not empty."""
-    step = max(1, int(np.sqrt(img.size / 40000)))
+    step = subsample_step(img)
     sub = img[::step, ::step]
     if mask is not None:
         m = mask[::step, ::step]
