@@ -37,13 +37,14 @@ def _one(args: tuple) -> int:
     return i
 
 
-def _serial(shape, spacing, seconds: float) -> tuple[int, float]:
+def _serial(shape, spacing, seconds: float) -> tuple[int, float, float]:
+    """(samples, wall seconds, CPU seconds of this process)."""
     _one((0, shape, spacing))
-    n, t0 = 0, time.perf_counter()
+    n, t0, c0 = 0, time.perf_counter(), time.process_time()
     while time.perf_counter() - t0 < seconds:
         _one((n + 1, shape, spacing))
         n += 1
-    return n, time.perf_counter() - t0
+    return n, time.perf_counter() - t0, time.process_time() - c0
 
 
 def _parallel(shape, spacing, seconds: float, workers: int, est_rate: float) -> tuple[int, float]:
@@ -76,12 +77,12 @@ def main() -> None:
           f"{os.cpu_count()} CPUs, OMP_NUM_THREADS={os.environ['OMP_NUM_THREADS']}, "
           f"load average {os.getloadavg()[0]:.1f} (other work on the machine slows every figure)")
     base = _baseline()
-    print(f"baseline (1024x1024 noise + blur): {base * 1000:.1f} ms")
+    print(f"baseline (draw + blur one 1024x1024 noise image): {base * 1000:.1f} ms wall")
     for name, shape, spacing in CONFIGS:
-        n, dt = _serial(shape, spacing, a.seconds)
+        n, dt, cpu = _serial(shape, spacing, a.seconds)
         rate = n / dt
-        line = (f"{name}: {rate:.1f} phantoms/s single process ({1000 / rate:.1f} ms each, "
-                f"{1000 / rate / (base * 1000):.1f}x baseline)")
+        line = (f"{name}: {rate:.1f} phantoms/s single process ({1000 / rate:.1f} ms wall, "
+                f"{1000 * cpu / n:.1f} ms CPU each, {dt / n / base:.1f}x baseline)")
         if a.workers > 1:
             n2, dt2 = _parallel(shape, spacing, a.seconds, a.workers, rate)
             line += f"; {n2 / dt2:.1f} phantoms/s with {a.workers} worker processes"

@@ -152,9 +152,11 @@ def sheet(cv: Canvas) -> None:
     inside = (np.abs(v) < a).astype(np.float32)
     if site == "subcutaneous":
         f = np.float32(max(anat.fat, 4.0))
+        # tangential fat at the limb edge, plus the front/back fat projected over the limb
         across = np.exp(-((np.abs(v) - (a - f / 2)) / (f / 2 + 2)) ** 2)
         if rng.random() < 0.6:
             across = across * (np.sign(v) == np.sign(vc) if vc != 0 else side > 0)
+        across = np.maximum(across, np.float32(rng.uniform(0.2, 0.7)) * (np.abs(v) < a - f))
     elif site == "fascial":
         across = np.zeros_like(v)
         for _ in range(rng.integers(1, 4)):
