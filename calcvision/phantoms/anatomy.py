@@ -61,6 +61,7 @@ class Anatomy:
     joint_u: float | None = None
     joint_gap: float = 0.0
     planes: list[tuple[float, float, float, float, float, float]] = field(default_factory=list)
+    neighbours: list["Anatomy"] = field(default_factory=list)  # other digits of a hand
 
     def half_width(self, u: np.ndarray | float) -> np.ndarray | float:
         return self.semi_w * np.maximum(1 + self.taper * np.asarray(u) / 100.0, 0.5)
@@ -70,7 +71,7 @@ class Anatomy:
 
 
 def draw_anatomy(P: Section, grid: Grid, kind: str) -> Anatomy:
-    """Draw one anatomy of ``kind`` ('shaft', 'joint', 'trunk') positioned in ``grid``."""
+    """Draw one anatomy of ``kind`` ('shaft', 'joint', 'trunk', 'hand') positioned in ``grid``."""
     rng = P.rng
     H, W = grid.size_mm
     if P("axis_aligned"):
@@ -79,6 +80,8 @@ def draw_anatomy(P: Section, grid: Grid, kind: str) -> Anatomy:
         theta = rng.uniform(0, 2 * np.pi)
     frame = Frame(P("centre_frac") * W, P("centre_frac") * H, float(theta))
     along = W if abs(np.cos(theta)) > abs(np.sin(theta)) else H
+    if kind == "hand":
+        return _draw_hand(P, grid, frame, along)
     if kind == "trunk":
         a = P("trunk_semi_width_mm")
         anat = Anatomy(kind, frame, a, P("trunk_depth_mm") / a, P("limb_taper_per_100mm") * 0.3,
@@ -124,6 +127,42 @@ def draw_anatomy(P: Section, grid: Grid, kind: str) -> Anatomy:
         bn.wobble = tuple((P("bone_wobble") * rng.uniform(0.3, 1.0), rng.uniform(30, 120), rng.uniform(0, 2 * np.pi))
                           for _ in range(2))
     return anat
+
+
+def _draw_digit(P: Section, grid: Grid, frame: Frame, along: float, joint_u: float | None = None) -> Anatomy:
+    """One digit: a thin limb with two phalanges meeting at a small joint."""
+    rng = P.rng
+    a = P("digit_semi_width_mm")
+    anat = Anatomy("hand", frame, a, rng.uniform(0.8, 1.0), rng.uniform(-0.05, 0.05), fat=P("fat_fraction") * a * 0.6)
+    rb = P("digit_bone_radius_frac") * a
+    vb = rng.uniform(-0.1, 0.1) * a
+    gap = P("digit_joint_gap_mm")
+    uj = _joint_in_field(P, frame, grid, vb, along) if joint_u is None else joint_u
+    anat.joint_u, anat.joint_gap = uj, gap
+    for hi in (True, False):
+        r = rb * rng.uniform(0.9, 1.1)
+        ends = {"u_hi": uj - gap / 2} if hi else {"u_lo": uj + gap / 2}
+        anat.bones.append(Bone(vb, r, P("cortex_frac") * r * 1.2, flare=P("digit_flare"), flare_len=P("digit_flare_mm"),
+                               end_curv=P("condyle_curvature") if hi else P("plateau_curvature"),
+                               plate=rng.uniform(0.3, 0.8), corner=P("corner_rounding"), **ends))
+    return anat
+
+
+def _draw_hand(P: Section, grid: Grid, frame: Frame, along: float) -> Anatomy:
+    """Several parallel (slightly fanned) digits; the first is the one lesions refer to."""
+    rng = P.rng
+    main = _draw_digit(P, grid, frame, along)
+    n = P("digits")
+    spacing = P("digit_spacing_mm")
+    slot = int(rng.integers(n))  # where the main digit sits among its neighbours
+    for k in range(n):
+        if k == slot:
+            continue
+        off = (k - slot) * spacing
+        th = frame.theta + np.deg2rad(P("digit_fan_deg")) * (k - slot)
+        f = Frame(frame.cx - np.sin(frame.theta) * off, frame.cy + np.cos(frame.theta) * off, float(th))
+        main.neighbours.append(_draw_digit(P, grid, f, along, joint_u=main.joint_u + rng.uniform(-12, 12)))
+    return main
 
 
 def _bone_maps(b: Bone, u: np.ndarray, v: np.ndarray, P: Section, bvf: float, tex: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -219,7 +258,12 @@ def anatomy_maps(anat: Anatomy, grid: Grid, P: Section) -> tuple[dict[str, np.nd
         fat += swap
         muscle -= swap
     muscle = np.maximum(muscle - bone - marrow, 0)
-    return {"fat": fat, "muscle": muscle, "bone": bone, "marrow": marrow}, u, v
+    maps = {"fat": fat, "muscle": muscle, "bone": bone, "marrow": marrow}
+    for nb in anat.neighbours:
+        more, _, _ = anatomy_maps(nb, grid, P)
+        for m in maps:
+            maps[m] += more[m]
+    return maps, u, v
 
 
 def _joint_in_field(P: Section, frame: Frame, grid: Grid, vb: float, along: float) -> float:

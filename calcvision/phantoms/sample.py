@@ -109,7 +109,7 @@ def draw_scene(label: str, seed: int, index: int, *, shape: tuple[int, int] | No
 
     A = Section(np.random.default_rng(ss_anat), "anatomy", rec)
     kind = A("kind")
-    if label == "chondrocalcinosis_line":
+    if label == "chondrocalcinosis_line" and kind not in ("joint", "hand"):
         kind = "joint"  # the line lies inside a joint (the one documented exception)
         rec["anatomy.kind"] = kind
     anat = draw_anatomy(A, grid, kind)
