@@ -83,6 +83,10 @@ def test_refuses_non_empty_folder_and_resumes_an_interrupted_set(tmp_path):
     assert _cli(*args).returncode == 0
     assert _manifest(d) == rows
     assert {r["path"]: _pixels(d / r["path"]) for r in rows} == ref
+    # the same set made larger: kept, extended
+    args[args.index("--n") + 1] = "10"
+    assert _cli(*args).returncode == 0
+    assert _manifest(d)[:9] == rows and len(_manifest(d)) == 10
 
 
 def test_png_format_and_bad_arguments(tmp_path):
