@@ -133,7 +133,7 @@ def draw_scene(label: str, seed: int, index: int, *, shape: tuple[int, int] | No
     disp = {k: D(k) for k in ("low_quantile", "high_quantile", "range_compression", "range_compression_sigma_mm",
                               "edge_enhancement", "edge_sigma_mm", "tone", "gamma", "sigmoid_slope",
                               "sigmoid_centre", "window_centre", "window_width", "bits_stored", "range_used",
-                              "monochrome1", "voi_in_header")}
+                              "monochrome1", "voi_in_header", "jpeg_history", "jpeg_quality", "eight_bit_history")}
     disp["offset_frac"] = float(M.rng.uniform())
 
     lesion = np.zeros(shp, np.float32)
@@ -199,6 +199,8 @@ def process(scene: Scene, log_img: np.ndarray) -> tuple[np.ndarray, dict]:
     sub = img[::step, ::step][mask[::step, ::step]]
     median = float(np.median(sub)) if sub.size > 100 else 0.5
     img = dsp.tone(img, d["tone"], d["gamma"], d["sigmoid_slope"], float(np.clip(median + d["sigmoid_centre"], 0.2, 0.8)))
+    img = dsp.degrade(img, jpeg_quality=int(d["jpeg_quality"]) if d["jpeg_history"] else None,
+                      eight_bit=bool(d["eight_bit_history"]))
     bits = int(d["bits_stored"])
     top = (1 << bits) - 1
     header = {"bits_stored": bits, "signed": False, "slope": None, "intercept": None,
