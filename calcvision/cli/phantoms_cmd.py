@@ -74,8 +74,8 @@ def run(args: argparse.Namespace) -> int:
     shape = _parse_shape(args.shape)
     if shape is not None and args.spacing_mm is not None and min(shape) * args.spacing_mm < MIN_FIELD_MM:
         raise UsageError(f"--shape x --spacing-mm gives a field under {MIN_FIELD_MM} mm per side")
-    if shape is not None and min(shape) * 0.1 < MIN_FIELD_MM and args.spacing_mm is None:
-        raise UsageError(f"--shape {args.shape}: at the smallest drawn spacing (0.1 mm) the field is under "
+    if shape is not None and min(shape) * 0.2 < MIN_FIELD_MM and args.spacing_mm is None:
+        raise UsageError(f"--shape {args.shape}: even at 0.2 mm per pixel the field is under "
                          f"{MIN_FIELD_MM} mm; give a larger shape or --spacing-mm")
     spec = SetSpec(n=args.n, seed=args.seed, classes=classes, format=args.format, shape=shape,
                    spacing_mm=args.spacing_mm, mix_encodings=args.mix_encodings, simulator=SIMULATOR_VERSION)

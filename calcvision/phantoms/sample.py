@@ -99,7 +99,16 @@ def draw_scene(label: str, seed: int, index: int, *, shape: tuple[int, int] | No
     shp = tuple(int(s) for s in (shape or DEFAULT_SHAPE))
     if len(shp) != 2 or min(shp) < 32:
         raise ValueError(f"shape must be two sizes >= 32 px, got {shape}")
-    sp = float(spacing_mm) if spacing_mm is not None else F("spacing_mm")
+    if spacing_mm is None:  # drawn; a small field is kept at least MIN_FIELD_MM wide
+        lo, hi = F.bounds("spacing_mm")
+        lo = max(lo, MIN_FIELD_MM / min(shp))
+        if lo > hi:
+            raise ValueError(f"shape {shp} is too small: at most {hi} mm per pixel, each side must be "
+                             f">= {MIN_FIELD_MM} mm; give a larger shape")
+        sp = float(F.rng.uniform(lo, hi))
+        rec["field.spacing_mm"] = sp
+    else:
+        sp = float(spacing_mm)
     if not sp > 0:
         raise ValueError(f"spacing_mm must be > 0, got {spacing_mm}")
     grid = Grid(shp, sp)  # type: ignore[arg-type]
