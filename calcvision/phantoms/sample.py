@@ -15,13 +15,13 @@ import numpy as np
 from calcvision.io.radiograph import Provenance, Radiograph
 from calcvision.patterns import CLASSES, NONE, class_index
 from calcvision.phantoms import display as dsp
-from calcvision.phantoms.display import subsample_step
 from calcvision.phantoms import physics
 from calcvision.phantoms.anatomy import Anatomy, anatomy_maps, draw_anatomy
-from calcvision.phantoms.confusers import add_bony_confusers, add_soft_confusers, collimation_mask, grid_lines, marker_line_integral
+from calcvision.phantoms.confusers import (add_bony_confusers, add_soft_confusers, collimation_mask, grid_lines,
+                                           marker_line_integral)
 from calcvision.phantoms.geometry import Grid
 from calcvision.phantoms.lesions import MIN_VISIBLE_MM2, RECIPES, Canvas
-from calcvision.phantoms.params import Section, ranges
+from calcvision.phantoms.params import Section
 
 DEFAULT_SHAPE: tuple[int, int] = (1024, 1024)
 MIN_FIELD_MM = 24.0
@@ -173,7 +173,7 @@ def form_image(scene: Scene, *, with_lesion: bool = True) -> np.ndarray:
     li_anat = scene.anatomy_line_integral()
     li = li_anat + scene.lesion if with_lesion else li_anat
     body = scene.anatomy_mask()
-    step = subsample_step(li)
+    step = dsp.subsample_step(li)
     sub = li_anat[::step, ::step][body[::step, ::step]]
     median_li = float(np.median(sub)) if sub.size else 0.0
     flat = e["photons"] * float(np.exp(median_li))  # AEC: median body pixel gets `photons`
@@ -204,7 +204,7 @@ def process(scene: Scene, log_img: np.ndarray) -> tuple[np.ndarray, dict]:
     img = dsp.unsharp(img, d["edge_enhancement"], d["edge_sigma_mm"] / sp)
     lo2, hi2 = dsp.robust_range(img, 0.002, 0.998)
     img = dsp.normalise(img, lo2, hi2)
-    step = subsample_step(img)
+    step = dsp.subsample_step(img)
     sub = img[::step, ::step][mask[::step, ::step]]
     median = float(np.median(sub)) if sub.size > 100 else 0.5
     img = dsp.tone(img, d["tone"], d["gamma"], d["sigmoid_slope"], float(np.clip(median + d["sigmoid_centre"], 0.2, 0.8)))
