@@ -28,6 +28,7 @@ CONFIGS = [
     ("full 1024x1024, spacing drawn 0.1-0.2 mm", None, None),
     ("training field 384x384 at 0.2 mm", (384, 384), 0.2),
     ("training field 256x256 at 0.3 mm", (256, 256), 0.3),
+    ("training tile 192x192 at 0.3 mm (the default model's tile)", (192, 192), 0.3),
 ]
 
 
@@ -68,6 +69,34 @@ def _baseline(seconds: float = 2.0) -> float:
     return (time.perf_counter() - t0) / n
 
 
+def _train_step_rate(arch: str, tile: int, batch: int, threads: int, seconds: float) -> float | None:
+    """Samples per second one CPU training step of the project's network consumes, or None
+    when the model package is not there."""
+    try:
+        import torch
+
+        from calcvision.model.network import build_network
+    except ImportError:
+        return None
+    torch.set_num_threads(threads)
+    net = build_network(arch)
+    opt = torch.optim.SGD(net.parameters(), lr=0.01)
+    x = torch.randn(batch, 1, tile, tile)
+    y = torch.randint(0, 7, (batch,))
+
+    def step() -> None:
+        opt.zero_grad()
+        torch.nn.functional.cross_entropy(net(x), y).backward()
+        opt.step()
+
+    step()
+    n, t0 = 0, time.perf_counter()
+    while time.perf_counter() - t0 < seconds or n < 2:
+        step()
+        n += 1
+    return n * batch / (time.perf_counter() - t0)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--seconds", type=float, default=8.0)
@@ -87,6 +116,10 @@ def main() -> None:
             n2, dt2 = _parallel(shape, spacing, a.seconds, a.workers, rate)
             line += f"; {n2 / dt2:.1f} phantoms/s with {a.workers} worker processes"
         print(line, flush=True)
+    consumed = _train_step_rate("mobilenet_v3_small", 192, 64, 2, a.seconds)
+    if consumed is not None:
+        print(f"training step (mobilenet_v3_small, batch 64 of 192x192, 2 threads, forward+backward): "
+              f"consumes {consumed:.1f} samples/s", flush=True)
 
 
 if __name__ == "__main__":
