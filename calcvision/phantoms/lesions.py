@@ -171,11 +171,13 @@ def sheet(cv: Canvas) -> None:
         pat = np.exp(-(n / np.float32(rng.uniform(0.2, 0.45))) ** 2)
     elif pattern == "confluent":
         n = frame_noise(rng, u, v, tex * 1.5, tex * 1.5)
-        pat = np.clip((n - np.float32(rng.uniform(-0.3, 0.8))) / np.float32(0.4), 0, 1)
+        pat = np.clip((n - np.float32(rng.uniform(-0.3, 0.8))) / np.float32(0.15), 0, 1)
     else:
         n = frame_noise(rng, u, v, tex * rng.uniform(4, 10), tex * rng.uniform(0.8, 1.5))
-        pat = np.clip((n - np.float32(rng.uniform(0.2, 1.0))) / np.float32(0.8), 0, 1)
-    cv.maps["deposit"] += np.float32(thick) * pat * across * along * inside
+        pat = np.clip((n - np.float32(rng.uniform(0.2, 1.0))) / np.float32(0.2), 0, 1)
+    # mineral, not fluid: sharp-edged deposits with a granular inner texture
+    grain = np.clip(1 + 0.35 * frame_noise(rng, u, v, 0.8, 0.8), 0.3, 1.7)
+    cv.maps["deposit"] += np.float32(thick) * pat * grain * across * along * inside
 
 
 def tumoral_glob(cv: Canvas) -> None:
