@@ -1,5 +1,5 @@
-"""The six lesion recipes. Each returns thickness maps (mm along the beam) of what the lesion
-adds: ``deposit`` (calcium hydroxyapatite, displacing soft tissue), ``bone`` (ossification,
+"""The six lesion recipes. Each adds to a ``Canvas``'s thickness maps (mm along the beam) what
+the lesion brings: ``deposit`` (calcium hydroxyapatite, displacing soft tissue), ``bone`` (ossification,
 displacing soft tissue) and ``muscle`` (soft-tissue swelling). Shapes and sizes come from
 ``ranges.yaml`` (section ``lesions``) with their sources."""
 
@@ -43,7 +43,8 @@ class Canvas:
 
     def place(self, ok: Callable[[float, float], bool], margin: float) -> tuple[float, float, float, float]:
         """A random point (x, y, u, v) in the field (``margin`` mm from its edge) where
-        ``ok(u, v)``; falls back to the field centre region if none is found."""
+        ``ok(u, v)``; after 200 misses, the last point tried (the caller's redraw loop then
+        rejects a lesion that ends up out of view)."""
         H, W = self.grid.size_mm
         mx, my = max(W / 2 - margin, W * 0.05), max(H / 2 - margin, H * 0.05)
         x = y = 0.0
@@ -60,6 +61,7 @@ class Canvas:
         return dx * c + dy * s, dy * c - dx * s
 
     def lerp(self, name: str, t: float) -> float:
+        """The value at fraction ``t`` (the severity) of range ``name``."""
         lo, hi = self.L.bounds(name)
         return lo + (hi - lo) * float(np.clip(t, 0, 1))
 
