@@ -1,0 +1,423 @@
+"""The batch: files in, one row per image (or per unusable file) out, resumable.
+
+Flow (``run_inference``): discover every candidate file -> skip what ``--out`` already holds
+for this model -> read + resample + tile in worker processes (bounded number of files in
+flight, results taken in input order) -> CNN, localisation and differential in the main
+process -> one row appended and flushed per image -> summary. Memory is bounded by the
+files in flight, not by the number of files.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import sys
+import time
+from collections import Counter, deque
+from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass, field
+from multiprocessing import get_context
+from pathlib import Path
+from typing import Callable, Iterable, Iterator
+
+import torch
+
+from calcvision import NOT_FOR_CLINICAL_USE, __version__
+from calcvision.errors import CalcvisionError
+from calcvision.infer import predict as P
+from calcvision.infer.results import ResultStore
+from calcvision.patterns import CLASSES, NONE
+
+Reader = Callable[[str], list]
+
+
+@dataclass(frozen=True)
+class Job:
+    """One file to read: its path, frame count and the (frame, SOP UID) pairs already done."""
+
+    index: int
+    path: str
+    n_frames: int
+    done: frozenset = frozenset()
+
+
+@dataclass
+class Frame:
+    """One frame read and prepared by a worker (``prep`` None when ``error`` says why)."""
+
+    frame: int
+    sop: str
+    prep: P.PreparedImage | None
+    error: str | None
+    spacing_mm: tuple[float, float] | None = None
+    spacing_source: str | None = None
+    source: dict = field(default_factory=dict)
+    ids: dict = field(default_factory=dict)  # context join keys: patient_id, study_uid, accession
+
+
+@dataclass
+class Loaded:
+    """What a worker sends back for one file."""
+
+    job: Job
+    frames: list[Frame] = field(default_factory=list)
+    file_error: str | None = None
+    n_already_done: int = 0
+    read_s: float = 0.0
+    prepare_s: float = 0.0
+
+
+def _header_sop(path: str) -> str:
+    """SOP Instance UID from the header alone ('' for a non-DICOM file)."""
+    import pydicom
+
+    try:
+        ds = pydicom.dcmread(path, stop_before_pixels=True, specific_tags=["SOPInstanceUID"])
+        return str(ds.get("SOPInstanceUID", "") or "")
+    except Exception:
+        return ""
+
+
+def _source_fields(prov) -> dict:
+    """Provenance copied to the JSONL (no patient name; tag values are data, never file names)."""
+    keys = ("study_instance_uid", "series_instance_uid", "sop_class_uid", "modality",
+            "photometric_interpretation", "transfer_syntax_uid", "bits_stored", "file_format", "n_frames")
+    return {k: getattr(prov, k, None) for k in keys}
+
+
+def load_job(job: Job, params: P.ScaleParams, roi: P.Box | None, reader: Reader | None) -> Loaded:
+    """Worker side: read a file, prepare each frame not yet done. Never raises for bad input."""
+    if reader is None:
+        from calcvision.io import read_radiograph as reader
+    res = Loaded(job)
+    if job.done:
+        sop = _header_sop(job.path)
+        if all((f, sop) in job.done for f in range(job.n_frames)):
+            res.n_already_done = job.n_frames
+            return res
+    t0 = time.perf_counter()
+    try:
+        rads = reader(job.path)
+    except CalcvisionError as exc:
+        res.file_error = str(exc)
+        return res
+    except MemoryError:
+        res.file_error = "unreadable: image too large for memory"
+        return res
+    except Exception as exc:  # a decoder's own error: the file, not the run, fails
+        res.file_error = f"unreadable: {type(exc).__name__}: {exc}"
+        return res
+    t1 = time.perf_counter()
+    res.read_s = t1 - t0
+    for i, rad in enumerate(rads):
+        prov = rad.provenance
+        frame = int(getattr(prov, "frame", i))
+        sop = prov.sop_instance_uid or ""
+        if (frame, sop) in job.done:
+            res.n_already_done += 1
+            continue
+        item = Frame(frame, sop, None, None, tuple(float(s) for s in rad.spacing_mm), rad.spacing_source,
+                     _source_fields(prov), {"patient_id": prov.patient_id, "study_uid": prov.study_instance_uid,
+                                            "accession": prov.accession})
+        try:
+            item.prep = P.prepare(rad, params, roi)
+        except CalcvisionError as exc:
+            item.error = str(exc)
+        res.frames.append(item)
+    del rads
+    res.prepare_s = time.perf_counter() - t1
+    return res
+
+
+def _init_worker() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the main process's to handle
+    torch.set_num_threads(1)
+
+
+class Loader:
+    """Runs ``load_job`` over jobs in ``workers`` processes (0: in this process), yielding
+    results in job order with at most ``2 * workers`` files in flight. A worker that dies
+    (a decoder crash) breaks the pool: the pool is restarted and the files that were in
+    flight are retried one at a time; the one that kills its worker again becomes an error row.
+    """
+
+    def __init__(self, workers: int, params: P.ScaleParams, roi: P.Box | None, reader: Reader | None):
+        self.workers, self.args = workers, (params, roi, reader)
+        self.pool: ProcessPoolExecutor | None = None
+
+    def _start(self) -> ProcessPoolExecutor:
+        if self.pool is None:
+            self.pool = ProcessPoolExecutor(self.workers, mp_context=get_context("spawn"), initializer=_init_worker)
+        return self.pool
+
+    def close(self) -> None:
+        if self.pool is not None:
+            self.pool.shutdown(wait=True, cancel_futures=True)
+            self.pool = None
+
+    def _isolated(self, job: Job) -> Loaded:
+        try:
+            return self._start().submit(load_job, job, *self.args).result()
+        except BrokenProcessPool:
+            self.pool.shutdown(wait=False, cancel_futures=True)
+            self.pool = None
+            return Loaded(job, file_error="unreadable: the reader process crashed on this file")
+
+    def run(self, jobs: Iterable[Job]) -> Iterator[Loaded]:
+        if self.workers <= 0:
+            for job in jobs:
+                yield load_job(job, *self.args)
+            return
+        inflight: deque[tuple[Job, Future]] = deque()
+        it = iter(jobs)
+        while True:
+            while len(inflight) < 2 * self.workers:
+                job = next(it, None)
+                if job is None:
+                    break
+                inflight.append((job, self._start().submit(load_job, job, *self.args)))
+            if not inflight:
+                return
+            job, fut = inflight.popleft()
+            try:
+                yield fut.result()
+            except BrokenProcessPool:
+                self.pool.shutdown(wait=False, cancel_futures=True)
+                self.pool = None
+                retry = [job] + [j for j, _ in inflight]
+                inflight.clear()
+                for j in retry:
+                    yield self._isolated(j)
+
+
+class Progress:
+    """A tqdm bar on a terminal; otherwise a quiet log line every ``every_s`` seconds."""
+
+    def __init__(self, total: int, enabled: bool | None, stream=sys.stderr, every_s: float = 10.0):
+        self.total, self.stream, self.every_s = total, stream, every_s
+        self.tty = stream.isatty() if enabled is None else enabled
+        self.t0 = self.last = time.perf_counter()
+        self.files = self.images = 0
+        self.bar = None
+        if self.tty:
+            from tqdm import tqdm
+
+            self.bar = tqdm(total=total, unit="file", file=stream, dynamic_ncols=True)
+
+    def update(self, files: int, images: int) -> None:
+        self.files += files
+        self.images += images
+        now = time.perf_counter()
+        rate = self.images / max(now - self.t0, 1e-9)
+        if self.bar is not None:
+            self.bar.update(files)
+            self.bar.set_postfix_str(f"{rate:.2f} images/s", refresh=False)
+        elif now - self.last >= self.every_s:
+            self.last = now
+            per_file = (now - self.t0) / max(self.files, 1)
+            eta = per_file * (self.total - self.files)
+            print(f"[infer] {self.files}/{self.total} files, {self.images} images, {rate:.2f} images/s, "
+                  f"ETA {time.strftime('%H:%M:%S', time.gmtime(eta))}", file=self.stream, flush=True)
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.close()
+
+
+def _base_row(path: str, frame: int | None, sop: str, status: str, reason: str, sha: str) -> dict:
+    row = {"path": path, "frame": frame, "sop_instance_uid": sop, "status": status, "reason": reason,
+           "pattern": None, "confidence": None}
+    row.update({f"p_{c}": None for c in CLASSES})
+    row.update({"roi_x0": None, "roi_y0": None, "roi_x1": None, "roi_y1": None, "top_diagnosis": None,
+                "spacing_source": None, "model_sha256": sha})
+    return row
+
+
+@dataclass
+class RunStats:
+    """Counts and per-stage times (seconds, summed over images) of one run."""
+
+    status: Counter = field(default_factory=Counter)
+    pattern: Counter = field(default_factory=Counter)
+    times: Counter = field(default_factory=Counter)
+    already_done: int = 0
+
+
+def run_inference(
+    inputs: list[str],
+    out: str | Path,
+    *,
+    model,
+    contexts=None,
+    workers: int = 1,
+    roi: P.Box | None = None,
+    progress: bool | None = None,
+    overlap: float = P.DEFAULT_OVERLAP,
+    rank: Callable | None = None,
+    discover: Callable | None = None,
+    reader: Reader | None = None,
+    stream=sys.stderr,
+) -> dict:
+    """Run the batch and return the summary (also written to ``out/summary.json``).
+
+    ``contexts``: None (no clinical context), or a ``ContextSource`` from
+    ``calcvision.ddx.context.load_contexts`` (one context for all images or a CSV joined by
+    patient_id / study_uid / accession). ``rank``, ``discover`` and ``reader`` default to the
+    project's ddx engine, file discovery and radiograph reader (parameters for tests).
+    """
+    if discover is None:
+        from calcvision.io import discover
+    if rank is None:
+        from calcvision.ddx import rank
+    from calcvision.infer.context_join import ContextJoin
+
+    t_start = time.perf_counter()
+    out = Path(out)
+    params = P.scale_params(model, overlap)
+    sha = model.sha256
+    join = ContextJoin(contexts)
+    out_abs = Path(os.path.abspath(out))
+    candidates = [c for c in discover(inputs) if out_abs not in Path(os.path.abspath(c.path)).parents]
+    if roi is not None:
+        images = [c for c in candidates if c.status == "image"]
+        if len(images) != 1 or images[0].n_frames != 1:
+            from calcvision.errors import UsageError
+
+            raise UsageError(f"--roi applies to a single image; the inputs hold {sum(c.n_frames for c in images)}")
+    stats = RunStats()
+    with ResultStore(out) as store:
+        done = store.done_by_path(sha)
+        bar = Progress(len(candidates), progress, stream)
+        loader = Loader(workers, params, roi, reader)
+
+        def jobs() -> Iterator[Job]:
+            for i, c in enumerate(candidates):
+                path = os.path.abspath(c.path)
+                if c.status != "image":
+                    if (None, "") in done.get(path, ()):
+                        stats.already_done += 1
+                    else:
+                        row = _base_row(path, None, "", c.status, c.reason, sha)
+                        store.append(row)
+                        stats.status[c.status] += 1
+                    bar.update(1, 0)
+                    continue
+                if (None, "") in done.get(path, ()):  # an error row for the whole file
+                    stats.already_done += 1
+                    bar.update(1, 0)
+                    continue
+                yield Job(i, path, max(1, int(c.n_frames)), frozenset(done.get(path, ())))
+
+        try:
+            for loaded in loader.run(jobs()):
+                stats.times["read"] += loaded.read_s
+                stats.times["resample_tile"] += loaded.prepare_s
+                stats.already_done += loaded.n_already_done
+                n_images = _write_file(loaded, store, model, join, rank, sha, params, stats)
+                bar.update(1, n_images)
+        finally:
+            loader.close()
+            bar.close()
+        seconds = time.perf_counter() - t_start
+        summary = _summary(stats, join, seconds, out, sha, len(candidates))
+        store.write_summary(summary)
+    return summary
+
+
+def _write_file(loaded: Loaded, store: ResultStore, model, join, rank, sha: str, params, stats: RunStats) -> int:
+    """Predict and write every prepared frame of one file; returns the number of ok images."""
+    path = loaded.job.path
+    if loaded.file_error is not None:
+        store.append(_base_row(path, None, "", "error", loaded.file_error, sha))
+        stats.status["error"] += 1
+        return 0
+    n_ok = 0
+    for fr in loaded.frames:
+        row = _base_row(path, fr.frame, fr.sop, "error", fr.error or "", sha)
+        row["spacing_source"] = fr.spacing_source
+        if fr.prep is None:
+            store.append(row)
+            stats.status["error"] += 1
+            continue
+        t0 = time.perf_counter()
+        probs = P.tile_probabilities(fr.prep, model)
+        t1 = time.perf_counter()
+        pred = P.decide(fr.prep, model, probs)
+        t2 = time.perf_counter()
+        context, ctx_ref = join.for_image(fr.ids)
+        differential = None
+        if pred.pattern != NONE:
+            differential = rank(pred.probs, context)
+        t3 = time.perf_counter()
+        stats.times["cnn_forward"] += t1 - t0
+        stats.times["localise"] += t2 - t1
+        stats.times["differential"] += t3 - t2
+        row.update(status="ok", reason=_ok_reason(fr), pattern=pred.pattern, confidence=pred.confidence)
+        row.update({f"p_{c}": v for c, v in pred.probs.items()})
+        if pred.box is not None:
+            row.update(dict(zip(("roi_x0", "roi_y0", "roi_x1", "roi_y1"), pred.box)))
+        row["top_diagnosis"] = differential.top_name if differential is not None else None
+        row.update(
+            spacing_mm=list(fr.spacing_mm),
+            model_mm_per_pixel=params.mm_per_pixel,
+            n_tiles=pred.n_tiles,
+            context_row=ctx_ref,
+            differential=differential.to_dict() if differential is not None else None,
+            provenance={"calcvision_version": __version__, "model_sha256": sha,
+                        "model_version": _meta_get(model, "version"), "source": fr.source,
+                        "note": NOT_FOR_CLINICAL_USE},
+        )
+        store.append(row)
+        stats.times["write"] += time.perf_counter() - t3
+        stats.status["ok"] += 1
+        stats.pattern[pred.pattern] += 1
+        n_ok += 1
+    return n_ok
+
+
+def _ok_reason(fr: Frame) -> str:
+    if fr.spacing_source == "assumed":
+        return f"pixel spacing not in the file: assumed {fr.spacing_mm[0]:g} mm"
+    return ""
+
+
+def _meta_get(model, name: str):
+    meta = model.meta
+    return meta.get(name) if isinstance(meta, dict) else getattr(meta, name, None)
+
+
+def _summary(stats: RunStats, join, seconds: float, out: Path, sha: str, n_files: int) -> dict:
+    n_ok = stats.status["ok"]
+    return {
+        "out": str(out),
+        "files": n_files,
+        "rows_written": sum(stats.status.values()),
+        "already_done": stats.already_done,
+        "status": dict(stats.status),
+        "pattern": dict(stats.pattern),
+        "seconds": round(seconds, 3),
+        "images_per_s": round(n_ok / seconds, 3) if seconds > 0 else None,
+        "stage_seconds": {k: round(v, 4) for k, v in stats.times.items()},
+        "context": join.report(),
+        "model_sha256": sha,
+        "calcvision_version": __version__,
+    }
+
+
+def format_summary(s: dict) -> str:
+    """The human-readable end-of-run summary."""
+    lines = [
+        f"calcvision infer: {s['rows_written']} rows written to {s['out']} in {s['seconds']:.1f} s "
+        f"({s['images_per_s'] or 0:.2f} images/s); {s['already_done']} already done",
+        "  status:  " + (", ".join(f"{k} {v}" for k, v in sorted(s["status"].items())) or "-"),
+        "  pattern: " + (", ".join(f"{k} {v}" for k, v in sorted(s["pattern"].items())) or "-"),
+    ]
+    ctx = s["context"]
+    if ctx.get("mode") == "table":
+        rows = ctx["unmatched_rows"]
+        lines.append(f"  context: {len(rows)} CSV row(s) matched no image"
+                     + (f" (rows {', '.join(map(str, rows[:20]))}{' ...' if len(rows) > 20 else ''})" if rows else "")
+                     + f"; {ctx['images_without_row']} image(s) matched no row")
+    lines.append("  " + NOT_FOR_CLINICAL_USE)
+    return "\n".join(lines)
