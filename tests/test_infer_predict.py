@@ -65,3 +65,16 @@ def test_strongest_tile_rule():
                           [0.0, 0, 0, 0, 0, 0.4, 0.6]])
     best, p = aggregate(probs)
     assert best == 1 and np.argmax(p) == 0 and abs(p.sum() - 1) < 1e-12
+
+
+def test_fast_tile_normalisation_equals_the_shared_normalise_tile():
+    from calcvision.infer.predict import normalise_uint16_tiles
+    from calcvision.model.preprocess import normalise_tile
+
+    rng = np.random.default_rng(3)
+    tiles = (rng.random((5, 48, 48)) ** 3 * 65535).astype(np.uint16)
+    tiles[1] = 1000  # flat tile: spread clamped
+    tiles[2, :10] = 65535
+    want = normalise_tile(torch.from_numpy(tiles.astype(np.float32) / 65535.0)).numpy()
+    got = normalise_uint16_tiles(tiles)
+    assert got.dtype == np.float32 and np.abs(got - want).max() < 1e-4

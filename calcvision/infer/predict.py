@@ -4,8 +4,9 @@ Two stages, so that the batch runner can put the first in worker processes and k
 CNN in the main process:
 
 1. ``prepare`` (CPU, no model weights): optional roi crop -> ``resample_to_scale`` to the
-   model's mm/pixel -> overlapping ``tile_grid`` -> ``normalise_tile`` on every tile, exactly
-   the path the training crops take (``calcvision.model.preprocess``).
+   model's mm/pixel -> 16-bit levels -> overlapping ``tile_grid`` -> ``normalise_tile`` on
+   every tile: exactly the path the training crops take (``calcvision.model.preprocess`` and
+   the uint16 storage of ``calcvision.model.data``).
 2. ``predict_prepared`` (the model): temperature-calibrated ``tile_probs`` for every tile,
    then the aggregation rule and the localisation below.
 
@@ -40,7 +41,7 @@ from scipy import ndimage
 
 from calcvision.errors import InputError
 from calcvision.io.radiograph import Radiograph
-from calcvision.model.preprocess import normalise_tile, pad_to_tile, resample_to_scale, tile_grid
+from calcvision.model.preprocess import pad_to_tile, resample_to_scale, tile_grid
 from calcvision.patterns import CLASSES, NONE
 
 NONE_INDEX = CLASSES.index(NONE)
@@ -128,6 +129,34 @@ def check_roi(roi: Box, shape: tuple[int, int]) -> Box:
     return c
 
 
+def quantise(image: np.ndarray) -> np.ndarray:
+    """0..1 float image -> uint16 levels (``rint(x * 65535)``), the storage the training
+    crops are cut from (``calcvision.model.data``), so that inference tiles match them bit for bit."""
+    return np.clip(np.rint(image * 65535.0), 0, 65535).astype(np.uint16)
+
+
+def normalise_uint16_tiles(tiles: np.ndarray, low_q: float = 0.005, high_q: float = 0.995) -> np.ndarray:
+    """``normalise_tile`` of ``tiles / 65535`` for uint16 tiles [N, T, T], computed with a radix
+    sort of the 16-bit values (about 10x faster than ``torch.quantile``). Same quantile
+    definition (linear interpolation between order statistics); tests check the equality."""
+    n, h, w = tiles.shape
+    srt = np.sort(tiles.reshape(n, h * w), axis=1, kind="stable")  # numpy radix-sorts 16-bit ints
+
+    def quantile(q: float) -> np.ndarray:
+        pos = q * (h * w - 1)
+        lo = int(np.floor(pos))
+        hi = min(lo + 1, h * w - 1)
+        a, b = srt[:, lo].astype(np.float32) / 65535.0, srt[:, hi].astype(np.float32) / 65535.0
+        return (a + np.float32(pos - lo) * (b - a))[:, None, None]
+
+    lo, med, hi = quantile(low_q), quantile(0.5), quantile(high_q)
+    spread = np.maximum(hi - lo, np.float32(1e-3))
+    x = tiles.astype(np.float32) / np.float32(65535.0)
+    x -= med
+    x *= np.float32(4.0) / spread
+    return np.clip(x, -4.0, 4.0, out=x)
+
+
 def prepare(rad: Radiograph, params: ScaleParams, roi: Box | None = None) -> PreparedImage:
     """Crop to ``roi`` (original pixels), resample to the model's scale, tile and normalise."""
     pixels = rad.pixels
@@ -136,15 +165,15 @@ def prepare(rad: Radiograph, params: ScaleParams, roi: Box | None = None) -> Pre
         x0, y0, x1, y1 = check_roi(roi, rad.shape)
         pixels = pixels[y0:y1, x0:x1]
         offset = (x0, y0)
-    scaled = resample_to_scale(pixels, rad.spacing_mm, params.mm_per_pixel)
+    scaled = quantise(resample_to_scale(pixels, rad.spacing_mm, params.mm_per_pixel))
     scale = (pixels.shape[0] / scaled.shape[0], pixels.shape[1] / scaled.shape[1])
     scaled_shape = scaled.shape
     t = params.tile_px
     padded = pad_to_tile(scaled, t)
     origins = tile_grid(scaled_shape[0], scaled_shape[1], t, params.stride_px)
-    img = torch.from_numpy(np.ascontiguousarray(padded))
-    tiles = torch.stack([img[y:y + t, x:x + t] for y, x in origins])
-    tiles = normalise_tile(tiles)[:, None].numpy()
+    windows = np.lib.stride_tricks.sliding_window_view(padded, (t, t))
+    ys, xs = zip(*origins)
+    tiles = normalise_uint16_tiles(windows[list(ys), list(xs)])[:, None]
     return PreparedImage(tiles, origins, scaled_shape, scale, offset, rad.shape)
 
 

@@ -63,6 +63,7 @@ class Loaded:
     job: Job
     frames: list[Frame] = field(default_factory=list)
     file_error: str | None = None
+    file_status: str = "error"  # of a file_error: "error", or "skipped" for a readable non-image
     n_already_done: int = 0
     read_s: float = 0.0
     prepare_s: float = 0.0
@@ -100,7 +101,8 @@ def load_job(job: Job, params: P.ScaleParams, roi: P.Box | None, reader: Reader 
     try:
         rads = reader(job.path)
     except CalcvisionError as exc:
-        res.file_error = str(exc)
+        res.file_error = _without_path(str(exc), job.path)
+        res.file_status = "skipped" if type(exc).__name__ == "NotAnImage" else "error"
         return res
     except MemoryError:
         res.file_error = "unreadable: image too large for memory"
@@ -123,11 +125,16 @@ def load_job(job: Job, params: P.ScaleParams, roi: P.Box | None, reader: Reader 
         try:
             item.prep = P.prepare(rad, params, roi)
         except CalcvisionError as exc:
-            item.error = str(exc)
+            item.error = _without_path(str(exc), job.path)
         res.frames.append(item)
     del rads
     res.prepare_s = time.perf_counter() - t1
     return res
+
+
+def _without_path(message: str, path: str) -> str:
+    """A reader's message without its leading "<path>: " (the row names the file already)."""
+    return message[len(path) + 2:] if message.startswith(f"{path}: ") else message
 
 
 def _init_worker() -> None:
@@ -164,19 +171,25 @@ class Loader:
             self.pool = None
             return Loaded(job, file_error="unreadable: the reader process crashed on this file")
 
-    def run(self, jobs: Iterable[Job]) -> Iterator[Loaded]:
+    def run(self, jobs: Iterable[Job | Loaded]) -> Iterator[Loaded]:
+        """Results in input order; a ``Loaded`` given as input (nothing to read) passes through."""
         if self.workers <= 0:
             for job in jobs:
-                yield load_job(job, *self.args)
+                yield job if isinstance(job, Loaded) else load_job(job, *self.args)
             return
-        inflight: deque[tuple[Job, Future]] = deque()
+        inflight: deque[tuple[Job | None, Future]] = deque()
         it = iter(jobs)
         while True:
             while len(inflight) < 2 * self.workers:
                 job = next(it, None)
                 if job is None:
                     break
-                inflight.append((job, self._start().submit(load_job, job, *self.args)))
+                if isinstance(job, Loaded):
+                    fut: Future = Future()
+                    fut.set_result(job)
+                    inflight.append((None, fut))
+                else:
+                    inflight.append((job, self._start().submit(load_job, job, *self.args)))
             if not inflight:
                 return
             job, fut = inflight.popleft()
@@ -185,10 +198,10 @@ class Loader:
             except BrokenProcessPool:
                 self.pool.shutdown(wait=False, cancel_futures=True)
                 self.pool = None
-                retry = [job] + [j for j, _ in inflight]
+                retry = [(job, fut)] + list(inflight)
                 inflight.clear()
-                for j in retry:
-                    yield self._isolated(j)
+                for j, f in retry:
+                    yield f.result() if j is None else self._isolated(j)
 
 
 class Progress:
@@ -291,23 +304,16 @@ def run_inference(
         bar = Progress(len(candidates), progress, stream)
         loader = Loader(workers, params, roi, reader)
 
-        def jobs() -> Iterator[Job]:
+        def jobs() -> Iterator[Job | Loaded]:
             for i, c in enumerate(candidates):
                 path = os.path.abspath(c.path)
-                if c.status != "image":
-                    if (None, "") in done.get(path, ()):
-                        stats.already_done += 1
-                    else:
-                        row = _base_row(path, None, "", c.status, c.reason, sha)
-                        store.append(row)
-                        stats.status[c.status] += 1
-                    bar.update(1, 0)
-                    continue
-                if (None, "") in done.get(path, ()):  # an error row for the whole file
-                    stats.already_done += 1
-                    bar.update(1, 0)
-                    continue
-                yield Job(i, path, max(1, int(c.n_frames)), frozenset(done.get(path, ())))
+                job = Job(i, path, max(1, int(c.n_frames)), frozenset(done.get(path, ())))
+                if (None, "") in job.done:  # a row for the whole file (skipped / error) exists
+                    yield Loaded(job, n_already_done=1)
+                elif c.status != "image":
+                    yield Loaded(job, file_error=c.reason, file_status=c.status)
+                else:
+                    yield job
 
         try:
             for loaded in loader.run(jobs()):
@@ -329,8 +335,8 @@ def _write_file(loaded: Loaded, store: ResultStore, model, join, rank, sha: str,
     """Predict and write every prepared frame of one file; returns the number of ok images."""
     path = loaded.job.path
     if loaded.file_error is not None:
-        store.append(_base_row(path, None, "", "error", loaded.file_error, sha))
-        stats.status["error"] += 1
+        store.append(_base_row(path, None, "", loaded.file_status, loaded.file_error, sha))
+        stats.status[loaded.file_status] += 1
         return 0
     n_ok = 0
     for fr in loaded.frames:
