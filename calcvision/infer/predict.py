@@ -197,7 +197,7 @@ def aggregate(probs: torch.Tensor) -> tuple[int, np.ndarray]:
 
 
 def finding_region(prep: PreparedImage, probs: torch.Tensor, best: int, cls: int,
-                   support: float = 0.5, max_tiles: int = 16) -> list[int]:
+                   support: float = 0.5, max_tiles: int = 8) -> list[int]:
     """Tiles forming the finding: same arg-max class as the image, lesion evidence at least
     ``support`` x the winner's, connected to the winning tile through overlaps."""
     lesion = (1.0 - probs[:, NONE_INDEX]).numpy()

@@ -1,0 +1,140 @@
+#!/usr/bin/env python
+"""Image-level accuracy of ``calcvision infer`` on a folder of the project's phantoms.
+
+    PYTHONPATH=. .venv/bin/python scripts/bench_infer_accuracy.py [--per-class 15] [--model CKPT]
+
+Writes ``--per-class`` phantoms of each of the seven classes (``calcvision.phantoms.make_phantom``,
+seed ``--seed``, a seed the shipped model was not trained on) as DICOM through the project's
+writer: MONOCHROME1/2, BitsStored, window and pixel spacing (0.1-0.2 mm) as the simulator draws
+them, and the transfer syntax cycling through uncompressed, RLE, JPEG-LS, JPEG 2000 and JPEG
+lossless; the spacing tag alternates between ImagerPixelSpacing and PixelSpacing. Then runs the
+batch runner over the folder exactly as ``calcvision infer`` does and prints:
+- image-level accuracy (target >= 98 %), per-class recall and the confusion matrix;
+- the ``none`` false-positive rate: ``none`` images called a lesion (target <= 3 %);
+- the fraction of correctly classified lesions whose box has IoU >= 0.3 with the true
+  lesion box (target >= 90 %), and the median IoU.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import sys
+import tempfile
+import time
+from collections import Counter
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+COMPRESSIONS = (None, "rle", "jpeg-ls", "jpeg2000", "jpeg-lossless")
+
+
+def make_set(folder: Path, per_class: int, seed: int, shape: tuple[int, int] | None) -> list[dict]:
+    """Write the phantoms (cached: a file already there is reused) and return the manifest."""
+    from calcvision.io.dicom_write import write_radiograph
+    from calcvision.patterns import CLASSES
+    from calcvision.phantoms import make_phantom
+
+    folder.mkdir(parents=True, exist_ok=True)
+    manifest_path = folder / "truth.json"
+    if manifest_path.exists():
+        manifest = json.loads(manifest_path.read_text())
+        if len(manifest) == per_class * len(CLASSES):
+            return manifest
+    manifest, k = [], 0
+    for i in range(per_class):
+        for label in CLASSES:
+            s = make_phantom(label, seed, i, shape=shape)
+            h = s.header
+            window = None if h.get("window_center") is None else (h["window_center"], h["window_width"])
+            comp = COMPRESSIONS[k % len(COMPRESSIONS)]
+            path = folder / f"{k:04d}.dcm"
+            write_radiograph(path, s.stored, spacing_mm=tuple(h["spacing_mm"]),
+                             spacing_tag="ImagerPixelSpacing" if k % 2 == 0 else "PixelSpacing",
+                             photometric=h["photometric"], bits_stored=h["bits_stored"], modality="DX",
+                             window=window, compression=comp, sop_uid=f"2.25.{9100000 + k}")
+            manifest.append({"path": str(path.resolve()), "label": label, "box": s.box, "compression": comp,
+                             "photometric": h["photometric"], "bits_stored": h["bits_stored"]})
+            k += 1
+    manifest_path.write_text(json.dumps(manifest))
+    return manifest
+
+
+def iou(a, b) -> float:
+    ix = max(0, min(a[2], b[2]) - max(a[0], b[0]))
+    iy = max(0, min(a[3], b[3]) - max(a[1], b[1]))
+    inter = ix * iy
+    union = (a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - inter
+    return inter / union if union > 0 else 0.0
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--per-class", type=int, default=15)
+    ap.add_argument("--seed", type=int, default=777001)
+    ap.add_argument("--shape", type=int, nargs=2, default=None, metavar=("ROWS", "COLS"),
+                    help="phantom size in pixels (default: the simulator's, 1024 x 1024)")
+    ap.add_argument("--model", default=None, help="model file (default: the shipped model)")
+    ap.add_argument("--workers", type=int, default=1)
+    ap.add_argument("--data", default=None, help="folder to write / reuse the phantoms in")
+    args = ap.parse_args()
+
+    from calcvision.infer.runner import run_inference
+    from calcvision.model import load_model
+    from calcvision.patterns import CLASSES, NONE
+
+    model = load_model(args.model)
+    data = Path(args.data or tempfile.mkdtemp(prefix="calcvision-bench-acc-"))
+    t0 = time.perf_counter()
+    truth = make_set(data, args.per_class, args.seed, tuple(args.shape) if args.shape else None)
+    print(f"phantoms: {len(truth)} ({args.per_class} per class, seed {args.seed}) in {data}, "
+          f"made in {time.perf_counter() - t0:.0f} s; "
+          f"MONOCHROME1 {sum(t['photometric'] == 'MONOCHROME1' for t in truth)}, "
+          f"bits {dict(sorted(Counter(t['bits_stored'] for t in truth).items()))}, "
+          f"compressed {sum(t['compression'] is not None for t in truth)}")
+    print(f"model: {model.path} sha256 {model.sha256[:12]} ({model.meta.get('arch')}, "
+          f"{model.meta.get('mm_per_pixel')} mm/px, tile {model.meta.get('tile_px')} px, "
+          f"version {model.meta.get('version')})")
+
+    with tempfile.TemporaryDirectory() as tmp:
+        summary = run_inference([t["path"] for t in truth], Path(tmp) / "out", model=model,
+                                workers=args.workers, progress=False)
+        rows = {r["path"]: r for r in csv.DictReader(open(Path(tmp) / "out" / "results.csv"))}
+    print(f"inference: {summary['seconds']:.1f} s, {summary['images_per_s']:.2f} images/s, status {summary['status']}")
+
+    confusion = np.zeros((len(CLASSES), len(CLASSES)), int)
+    ious, not_ok = [], 0
+    for t in truth:
+        r = rows.get(t["path"])
+        if r is None or r["status"] != "ok":
+            not_ok += 1
+            continue
+        i, j = CLASSES.index(t["label"]), CLASSES.index(r["pattern"])
+        confusion[i, j] += 1
+        if i == j and t["label"] != NONE:
+            pred = tuple(int(r[f"roi_{k}"]) for k in ("x0", "y0", "x1", "y1"))
+            ious.append(iou(pred, t["box"]))
+    n = len(truth)
+    acc = np.trace(confusion) / n
+    ni = CLASSES.index(NONE)
+    none_fp = 1 - confusion[ni, ni] / max(confusion[ni].sum(), 1)
+    box_ok = float(np.mean(np.asarray(ious) >= 0.3)) if ious else float("nan")
+    print(f"\nimages not ok: {not_ok}")
+    print("confusion (rows = truth, columns = predicted):")
+    short = [c[:10] for c in CLASSES]
+    print(" " * 26 + " ".join(f"{s:>10s}" for s in short))
+    for c, row in zip(CLASSES, confusion):
+        print(f"  {c:24s}" + " ".join(f"{v:10d}" for v in row) + f"   recall {row[CLASSES.index(c)] / max(row.sum(), 1):.2f}")
+    print(f"\nimage-level accuracy: {acc:.3f} (target >= 0.98)")
+    print(f"none false-positive rate: {none_fp:.3f} (target <= 0.03)")
+    print(f"correct lesions with box IoU >= 0.3: {box_ok:.3f} of {len(ious)} (target >= 0.90); "
+          f"median IoU {np.median(ious) if ious else float('nan'):.2f}")
+
+
+if __name__ == "__main__":
+    main()
