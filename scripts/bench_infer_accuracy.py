@@ -3,12 +3,11 @@
 
     PYTHONPATH=. .venv/bin/python scripts/bench_infer_accuracy.py [--per-class 15] [--model CKPT]
 
-Writes ``--per-class`` phantoms of each of the seven classes (``calcvision.phantoms.make_phantom``,
-seed ``--seed``, a seed the shipped model was not trained on) as DICOM through the project's
-writer: MONOCHROME1/2, BitsStored, window and pixel spacing (0.1-0.2 mm) as the simulator draws
-them, and the transfer syntax cycling through uncompressed, RLE, JPEG-LS, JPEG 2000 and JPEG
-lossless; the spacing tag alternates between ImagerPixelSpacing and PixelSpacing. Then runs the
-batch runner over the folder exactly as ``calcvision infer`` does and prints:
+Writes ``--per-class`` x 7 phantoms with ``calcvision phantoms --mix-encodings`` (seed ``--seed``,
+one the shipped model was not trained on): balanced over the seven classes, MONOCHROME1/2,
+BitsStored 10-16, windows and pixel spacing 0.1-0.2 mm as the simulator draws them, about half
+of the files losslessly compressed (RLE, JPEG-LS, JPEG 2000). Then runs the batch runner over
+the folder exactly as ``calcvision infer`` does and prints:
 - image-level accuracy (target >= 98 %), per-class recall and the confusion matrix;
 - the ``none`` false-positive rate: ``none`` images called a lesion (target <= 3 %);
 - the fraction of correctly classified lesions whose box has IoU >= 0.3 with the true
@@ -19,7 +18,8 @@ from __future__ import annotations
 
 import argparse
 import csv
-import json
+import os
+import subprocess
 import sys
 import tempfile
 import time
@@ -31,38 +31,17 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-COMPRESSIONS = (None, "rle", "jpeg-ls", "jpeg2000", "jpeg-lossless")
-
-
-def make_set(folder: Path, per_class: int, seed: int, shape: tuple[int, int] | None) -> list[dict]:
-    """Write the phantoms (cached: a file already there is reused) and return the manifest."""
-    from calcvision.io.dicom_write import write_radiograph
-    from calcvision.patterns import CLASSES
-    from calcvision.phantoms import make_phantom
-
-    folder.mkdir(parents=True, exist_ok=True)
-    manifest_path = folder / "truth.json"
-    if manifest_path.exists():
-        manifest = json.loads(manifest_path.read_text())
-        if len(manifest) == per_class * len(CLASSES):
-            return manifest
-    manifest, k = [], 0
-    for i in range(per_class):
-        for label in CLASSES:
-            s = make_phantom(label, seed, i, shape=shape)
-            h = s.header
-            window = None if h.get("window_center") is None else (h["window_center"], h["window_width"])
-            comp = COMPRESSIONS[k % len(COMPRESSIONS)]
-            path = folder / f"{k:04d}.dcm"
-            write_radiograph(path, s.stored, spacing_mm=tuple(h["spacing_mm"]),
-                             spacing_tag="ImagerPixelSpacing" if k % 2 == 0 else "PixelSpacing",
-                             photometric=h["photometric"], bits_stored=h["bits_stored"], modality="DX",
-                             window=window, compression=comp, sop_uid=f"2.25.{9100000 + k}")
-            manifest.append({"path": str(path.resolve()), "label": label, "box": s.box, "compression": comp,
-                             "photometric": h["photometric"], "bits_stored": h["bits_stored"]})
-            k += 1
-    manifest_path.write_text(json.dumps(manifest))
-    return manifest
+def make_set(folder: Path, n: int, seed: int, shape: str | None, workers: int) -> list[dict]:
+    """``calcvision phantoms --mix-encodings`` into ``folder`` (resumed / reused if already
+    there); returns its manifest rows with absolute paths and the true box."""
+    cmd = [sys.executable, "-m", "calcvision", "phantoms", "--out", str(folder), "--n", str(n), "--seed", str(seed),
+           "--mix-encodings", "--workers", str(workers)] + (["--shape", shape] if shape else [])
+    subprocess.run(cmd, check=True, cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)})
+    rows = []
+    for r in csv.DictReader(open(folder / "manifest.csv")):
+        box = None if r["roi_x0"] in ("", None) else tuple(int(float(r[f"roi_{k}"])) for k in ("x0", "y0", "x1", "y1"))
+        rows.append({**r, "path": str((folder / r["path"]).resolve()), "box": box})
+    return rows
 
 
 def iou(a, b) -> float:
@@ -77,8 +56,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--per-class", type=int, default=15)
     ap.add_argument("--seed", type=int, default=777001)
-    ap.add_argument("--shape", type=int, nargs=2, default=None, metavar=("ROWS", "COLS"),
-                    help="phantom size in pixels (default: the simulator's, 1024 x 1024)")
+    ap.add_argument("--shape", default=None, help="ROWSxCOLS phantom size (default: the simulator's, 1024x1024)")
     ap.add_argument("--model", default=None, help="model file (default: the shipped model)")
     ap.add_argument("--workers", type=int, default=1)
     ap.add_argument("--data", default=None, help="folder to write / reuse the phantoms in")
@@ -91,12 +69,12 @@ def main() -> None:
     model = load_model(args.model)
     data = Path(args.data or tempfile.mkdtemp(prefix="calcvision-bench-acc-"))
     t0 = time.perf_counter()
-    truth = make_set(data, args.per_class, args.seed, tuple(args.shape) if args.shape else None)
-    print(f"phantoms: {len(truth)} ({args.per_class} per class, seed {args.seed}) in {data}, "
-          f"made in {time.perf_counter() - t0:.0f} s; "
-          f"MONOCHROME1 {sum(t['photometric'] == 'MONOCHROME1' for t in truth)}, "
-          f"bits {dict(sorted(Counter(t['bits_stored'] for t in truth).items()))}, "
-          f"compressed {sum(t['compression'] is not None for t in truth)}")
+    truth = make_set(data, args.per_class * len(CLASSES), args.seed, args.shape, args.workers)
+    print(f"phantoms: {len(truth)} (seed {args.seed}) in {data}, ready in {time.perf_counter() - t0:.0f} s; "
+          f"labels {dict(sorted(Counter(t['label'] for t in truth).items()))}; "
+          f"photometric {dict(Counter(t['photometric'] for t in truth))}; "
+          f"bits {dict(sorted(Counter(t['bits_stored'] for t in truth).items()))}; "
+          f"encodings {dict(Counter(t['compression'] or 'none' for t in truth))}")
     print(f"model: {model.path} sha256 {model.sha256[:12]} ({model.meta.get('arch')}, "
           f"{model.meta.get('mm_per_pixel')} mm/px, tile {model.meta.get('tile_px')} px, "
           f"version {model.meta.get('version')})")

@@ -107,8 +107,10 @@ def load_job(job: Job, params: P.ScaleParams, roi: P.Box | None, reader: Reader 
     except MemoryError:
         res.file_error = "unreadable: image too large for memory"
         return res
-    except Exception as exc:  # a decoder's own error: the file, not the run, fails
-        res.file_error = f"unreadable: {type(exc).__name__}: {exc}"
+    except (KeyboardInterrupt, SystemExit):
+        raise
+    except BaseException as exc:  # a decoder's own error (Rust decoders panic with a BaseException)
+        res.file_error = f"unreadable: {type(exc).__name__}: {' '.join(str(exc).split())}"[:300]
         return res
     t1 = time.perf_counter()
     res.read_s = t1 - t0
