@@ -249,6 +249,34 @@ def _base_row(path: str, frame: int | None, sop: str, status: str, reason: str, 
     return row
 
 
+class ContextJoin:
+    """Each image's clinical context from a ``calcvision.ddx.ContextSource`` (or none), and
+    the join report for the summary. The matching rule is the ContextSource's: a table row
+    matches when every identifier it gives (patient_id, study_uid, accession) equals the
+    image's, the most specific matching row winning."""
+
+    def __init__(self, source=None):
+        self.source = source
+        self.images_without_row = 0
+
+    def for_image(self, ids: dict) -> tuple[object | None, int | None]:
+        """(context or None, 1-based CSV row number or None)."""
+        if self.source is None:
+            return None, None
+        context, row = self.source.lookup(**ids)
+        if self.source.is_table and row is None:
+            self.images_without_row += 1
+        return context, row
+
+    def report(self) -> dict:
+        if self.source is None:
+            return {"mode": "none"}
+        if not self.source.is_table:
+            return {"mode": "single"}
+        return {"mode": "table", "unmatched_rows": self.source.unmatched_rows(),
+                "images_without_row": self.images_without_row}
+
+
 @dataclass
 class RunStats:
     """Counts and per-stage times (seconds, summed over images) of one run."""
@@ -285,8 +313,6 @@ def run_inference(
         from calcvision.io import discover
     if rank is None:
         from calcvision.ddx import rank
-    from calcvision.infer.context_join import ContextJoin
-
     t_start = time.perf_counter()
     out = Path(out)
     params = P.scale_params(model, overlap)
