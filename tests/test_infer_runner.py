@@ -188,3 +188,38 @@ def test_usage_errors_exit_2_with_one_line(tmp_path, model_file, capsys):
     assert code == 2 and len(err.strip().splitlines()) == 1 and "missing" in err
     code, _, err = _infer(capsys, tmp_path, "--out", tmp_path / "o", "--model", tmp_path / "nope.safetensors")
     assert code == 2 and "nope.safetensors" in err
+
+
+def test_context_table_joined_and_reported(tmp_path, model_file, capsys):
+    src = tmp_path / "in"
+    src.mkdir()
+    _plate(src / "a.dcm", 11, patient_id="P1", study_uid="2.25.111")
+    _plate(src / "b.dcm", 12, patient_id="P2", study_uid="2.25.222")
+    _plate(src / "c.dcm", 13, patient_id="P3", study_uid="2.25.333")
+    table = tmp_path / "cases.csv"
+    table.write_text("patient_id,study_uid,age_years,dialysis\n"
+                     "P1,,54,true\n"
+                     ",2.25.222,30,\n"
+                     "NOBODY,,40,false\n")
+    out = tmp_path / "out"
+    code, stdout, err = _infer(capsys, src, "--out", out, "--model", model_file, "--context", table, "--workers", "0")
+    assert code == 0, err
+    recs = {Path(r["path"]).name: r for r in map(json.loads, open(out / "results.jsonl"))}
+    assert (recs["a.dcm"]["context_row"], recs["b.dcm"]["context_row"], recs["c.dcm"]["context_row"]) == (1, 2, None)
+    ctx = json.loads((out / "summary.json").read_text())["context"]
+    assert ctx == {"mode": "table", "unmatched_rows": [3], "images_without_row": 1}
+    assert "1 CSV row(s) matched no image (rows 3); 1 image(s) matched no row" in stdout
+
+
+def test_invalid_context_row_rejected_before_any_image(tmp_path, model_file, capsys):
+    src = tmp_path / "in"
+    src.mkdir()
+    _plate(src / "a.dcm", 21)
+    table = tmp_path / "cases.csv"
+    table.write_text("patient_id,age_years,sex\nP1,54,female\nP2,500,male\n")
+    out = tmp_path / "out"
+    code, _, err = _infer(capsys, src, "--out", out, "--model", model_file, "--context", table)
+    assert code == 2 and "row 2" in err and "age_years" in err and len(err.strip().splitlines()) == 1
+    assert not out.exists()
+    code, _, err = _infer(capsys, src, "--out", out, "--model", model_file, "--context", '{"sex": "robot"}')
+    assert code == 2 and "sex" in err and not out.exists()
