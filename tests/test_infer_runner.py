@@ -223,3 +223,17 @@ def test_invalid_context_row_rejected_before_any_image(tmp_path, model_file, cap
     assert not out.exists()
     code, _, err = _infer(capsys, src, "--out", out, "--model", model_file, "--context", '{"sex": "robot"}')
     assert code == 2 and "sex" in err and not out.exists()
+
+
+def test_optimised_tile_scorer_matches_the_model(model_file):
+    import torch
+
+    from calcvision.infer.predict import TileScorer
+    from calcvision.model import load_model
+
+    model = load_model(model_file)
+    scorer = TileScorer(model)
+    assert scorer.net is not None  # BN folded, channels-last copy in use
+    x = torch.randn(5, 1, 64, 64).clamp(-4, 4)
+    with torch.inference_mode():
+        assert torch.allclose(scorer(x), model.tile_probs(x), atol=1e-5)

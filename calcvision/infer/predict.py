@@ -32,6 +32,7 @@ x1/y1 exclusive).
 
 from __future__ import annotations
 
+import copy
 from dataclasses import dataclass
 
 import numpy as np
@@ -67,12 +68,7 @@ class ScaleParams:
 
 def scale_params(model, overlap: float = DEFAULT_OVERLAP) -> ScaleParams:
     """``ScaleParams`` from a ``CalcModel``'s ``meta`` (attribute or mapping)."""
-    meta = model.meta
-
-    def get(name: str):
-        return meta[name] if isinstance(meta, dict) else getattr(meta, name)
-
-    return ScaleParams(float(get("mm_per_pixel")), int(get("tile_px")), overlap)
+    return ScaleParams(float(_meta(model, "mm_per_pixel")), int(_meta(model, "tile_px")), overlap)
 
 
 @dataclass
@@ -177,13 +173,57 @@ def prepare(rad: Radiograph, params: ScaleParams, roi: Box | None = None) -> Pre
     return PreparedImage(tiles, origins, scaled_shape, scale, offset, rad.shape)
 
 
-def tile_probabilities(prep: PreparedImage, model, batch_size: int = 64) -> torch.Tensor:
-    """Calibrated probabilities [N, 7] of every tile (``model.tile_probs``, batched)."""
+class TileScorer:
+    """Calibrated tile probabilities ``softmax(logits / temperature)``, as ``model.tile_probs``,
+    but on a copy of the network optimised for CPU inference: batch-norm folded into the
+    convolutions (``torch.fx.experimental.optimization.fuse``) and channels-last memory layout,
+    about 3x faster for the MobileNet/ResNet models here. The copy is checked against
+    ``model.tile_probs`` on random tiles when built; on any failure or mismatch, or off the
+    CPU, it falls back to ``model.tile_probs``."""
+
+    def __init__(self, model, optimise: bool = True):
+        self.model = model
+        self.net = None
+        self.temperature = float(_meta(model, "temperature"))
+        if optimise and all(p.device.type == "cpu" for p in model.net.parameters()):
+            self.net = self._fused(model)
+
+    def _fused(self, model):
+        from torch.fx.experimental.optimization import fuse
+
+        t = int(_meta(model, "tile_px"))
+        try:
+            net = fuse(copy.deepcopy(model.net).eval()).to(memory_format=torch.channels_last)
+            x = torch.randn(2, 1, t, t, generator=torch.Generator().manual_seed(0)).clamp(-4, 4)
+            with torch.inference_mode():
+                ok = torch.allclose(self._probs(net, x), model.tile_probs(x).float(), atol=1e-4)
+        except Exception:
+            return None
+        return net if ok else None
+
+    def _probs(self, net, x: torch.Tensor) -> torch.Tensor:
+        return torch.softmax(net(x.contiguous(memory_format=torch.channels_last)) / self.temperature, dim=1)
+
+    def __call__(self, x: torch.Tensor) -> torch.Tensor:
+        if self.net is None:
+            return self.model.tile_probs(x)
+        return self._probs(self.net, x)
+
+
+def _meta(model, name: str):
+    meta = model.meta
+    return meta[name] if isinstance(meta, dict) else getattr(meta, name)
+
+
+def tile_probabilities(prep: PreparedImage, model, batch_size: int = 128,
+                       scorer: TileScorer | None = None) -> torch.Tensor:
+    """Calibrated probabilities [N, 7] of every tile, batched (``scorer`` or ``model.tile_probs``)."""
+    score = scorer or model.tile_probs
     tiles = torch.from_numpy(prep.tiles)
     out = []
     with torch.inference_mode():
         for i in range(0, len(tiles), batch_size):
-            out.append(model.tile_probs(tiles[i:i + batch_size]).float().cpu())
+            out.append(score(tiles[i:i + batch_size]).float().cpu())
     return torch.cat(out)
 
 
@@ -197,7 +237,7 @@ def aggregate(probs: torch.Tensor) -> tuple[int, np.ndarray]:
 
 
 def finding_region(prep: PreparedImage, probs: torch.Tensor, best: int, cls: int,
-                   support: float = 0.5, max_tiles: int = 8) -> list[int]:
+                   support: float = 0.5, max_tiles: int = 4) -> list[int]:
     """Tiles forming the finding: same arg-max class as the image, lesion evidence at least
     ``support`` x the winner's, connected to the winning tile through overlaps."""
     lesion = (1.0 - probs[:, NONE_INDEX]).numpy()
@@ -217,24 +257,27 @@ def finding_region(prep: PreparedImage, probs: torch.Tensor, best: int, cls: int
 
 
 def grad_cam(model, tiles: torch.Tensor, cls: int) -> torch.Tensor | None:
-    """Grad-CAM maps [N, T, T] of class ``cls`` on ``model.target_layer`` (raw logits, one
-    backward pass); None when the model exposes no target layer. Values are comparable
-    between the tiles of one call (not normalised per tile)."""
+    """Grad-CAM maps [N, T, T] of class ``cls`` (raw logit) on ``model.target_layer``; None
+    when the model exposes no usable target layer. The layer's output is swapped for a detached
+    leaf, so the backward pass runs only through the layers after it (cheap). Values are
+    comparable between the tiles of one call (not normalised per tile)."""
     layer = getattr(model, "target_layer", None)
     if layer is None:
         return None
     saved: dict[str, torch.Tensor] = {}
 
     def hook(_module, _inp, output):
-        saved["a"] = output
+        if isinstance(output, torch.Tensor) and output.ndim == 4:
+            saved["a"] = output.detach().requires_grad_(True)
+            return saved["a"]
+        return None
 
     handle = layer.register_forward_hook(hook)
     try:
         with torch.enable_grad():
-            # the input requires grad so that every activation is in the graph, frozen weights or not
-            logits = model.tile_logits(tiles.clone().requires_grad_(True))
+            logits = model.tile_logits(tiles)
             acts = saved.get("a")
-            if not isinstance(acts, torch.Tensor) or acts.ndim != 4 or not acts.requires_grad:
+            if acts is None or not logits.requires_grad:
                 return None
             (grad,) = torch.autograd.grad(logits[:, cls].sum(), acts)
     finally:

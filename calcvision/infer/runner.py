@@ -317,6 +317,7 @@ def run_inference(
     out = Path(out)
     params = P.scale_params(model, overlap)
     sha = model.sha256
+    scorer = P.TileScorer(model)
     join = ContextJoin(contexts)
     out_abs = Path(os.path.abspath(out))
     candidates = [c for c in discover(inputs) if out_abs not in Path(os.path.abspath(c.path)).parents]
@@ -348,7 +349,7 @@ def run_inference(
                 stats.times["read"] += loaded.read_s
                 stats.times["resample_tile"] += loaded.prepare_s
                 stats.already_done += loaded.n_already_done
-                n_images = _write_file(loaded, store, model, join, rank, sha, params, stats)
+                n_images = _write_file(loaded, store, model, scorer, join, rank, sha, params, stats)
                 bar.update(1, n_images)
         finally:
             loader.close()
@@ -359,7 +360,8 @@ def run_inference(
     return summary
 
 
-def _write_file(loaded: Loaded, store: ResultStore, model, join, rank, sha: str, params, stats: RunStats) -> int:
+def _write_file(loaded: Loaded, store: ResultStore, model, scorer, join, rank, sha: str, params,
+                stats: RunStats) -> int:
     """Predict and write every prepared frame of one file; returns the number of ok images."""
     path = loaded.job.path
     if loaded.file_error is not None:
@@ -375,7 +377,7 @@ def _write_file(loaded: Loaded, store: ResultStore, model, join, rank, sha: str,
             stats.status["error"] += 1
             continue
         t0 = time.perf_counter()
-        probs = P.tile_probabilities(fr.prep, model)
+        probs = P.tile_probabilities(fr.prep, model, scorer=scorer)
         t1 = time.perf_counter()
         pred = P.decide(fr.prep, model, probs)
         t2 = time.perf_counter()
