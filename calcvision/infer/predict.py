@@ -272,8 +272,11 @@ def grad_cam(model, tiles: torch.Tensor, cls: int) -> torch.Tensor | None:
             return saved["a"]
         return None
 
+    params = [p for p in model.net.parameters() if p.requires_grad]
     handle = layer.register_forward_hook(hook)
     try:
+        for p in params:  # no graph before the target layer: only the head is differentiated
+            p.requires_grad_(False)
         with torch.enable_grad():
             logits = model.tile_logits(tiles)
             acts = saved.get("a")
@@ -282,6 +285,8 @@ def grad_cam(model, tiles: torch.Tensor, cls: int) -> torch.Tensor | None:
             (grad,) = torch.autograd.grad(logits[:, cls].sum(), acts)
     finally:
         handle.remove()
+        for p in params:
+            p.requires_grad_(True)
     weights = grad.mean(dim=(2, 3), keepdim=True)
     cam = F.relu((weights * acts.detach()).sum(1, keepdim=True))
     return F.interpolate(cam, size=tiles.shape[-2:], mode="bilinear", align_corners=False)[:, 0]
