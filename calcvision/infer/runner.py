@@ -89,6 +89,8 @@ def _source_fields(prov) -> dict:
 
 def load_job(job: Job, params: P.ScaleParams, roi: P.Box | None, reader: Reader | None) -> Loaded:
     """Worker side: read a file, prepare each frame not yet done. Never raises for bad input."""
+    from calcvision.io import NotAnImage
+
     if reader is None:
         from calcvision.io import read_radiograph as reader
     res = Loaded(job)
@@ -102,7 +104,7 @@ def load_job(job: Job, params: P.ScaleParams, roi: P.Box | None, reader: Reader 
         rads = reader(job.path)
     except CalcvisionError as exc:
         res.file_error = _without_path(str(exc), job.path)
-        res.file_status = "skipped" if type(exc).__name__ == "NotAnImage" else "error"
+        res.file_status = "skipped" if isinstance(exc, NotAnImage) else "error"
         return res
     except MemoryError:
         res.file_error = "unreadable: image too large for memory"
