@@ -237,3 +237,26 @@ def test_optimised_tile_scorer_matches_the_model(model_file):
     x = torch.randn(5, 1, 64, 64).clamp(-4, 4)
     with torch.inference_mode():
         assert torch.allclose(scorer(x), model.tile_probs(x), atol=1e-5)
+
+
+def test_lightning_trainer_path_gives_the_same_rows(tmp_path, model_file, capsys):
+    src = tmp_path / "in"
+    src.mkdir()
+    _plate(src / "a.dcm", 31)
+    _plate(src / "b.dcm", 32, frames=2)
+    (src / "c.txt").write_text("x")
+    rows = {}
+    for name, extra in (("plain", []), ("lightning", ["--accelerator", "cpu"])):
+        code, _, err = _infer(capsys, src, "--out", tmp_path / name, "--model", model_file, "--workers", "0", *extra)
+        assert code == 0, err
+        rows[name] = _rows(tmp_path / name)
+        assert sorted(p.name for p in (tmp_path / name).iterdir()) == sorted(
+            [".calcvision-infer.lock", "results.csv", "results.jsonl", "summary.json"])
+    assert [(r["path"], r["frame"], r["status"], r["pattern"]) for r in rows["plain"]] == \
+        [(r["path"], r["frame"], r["status"], r["pattern"]) for r in rows["lightning"]]
+    for a, b in zip(rows["plain"], rows["lightning"]):
+        for c in probability_columns():
+            assert (a[c] == b[c] == "") or abs(float(a[c]) - float(b[c])) < 1e-4
+    code, _, err = _infer(capsys, src, "--out", tmp_path / "x", "--model", model_file, "--accelerator", "cpu",
+                          "--devices", "2")
+    assert code == 2 and "--devices" in err

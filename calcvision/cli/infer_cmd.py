@@ -30,6 +30,10 @@ def add_parser(subparsers) -> None:
     p.add_argument("--overlap", type=float, default=0.5, metavar="F",
                    help="fraction of a tile shared with its neighbour (default 0.5)")
     p.add_argument("--no-progress", action="store_true", help="log lines instead of a progress bar")
+    p.add_argument("--accelerator", metavar="NAME",
+                   help="run the CNN through Lightning's Trainer.predict on this accelerator (cpu, gpu, mps, auto)")
+    p.add_argument("--devices", type=int, default=1, metavar="N",
+                   help="devices for --accelerator (one process writes the results: 1)")
 
 
 def parse_roi(text: str) -> tuple[int, int, int, int]:
@@ -60,7 +64,14 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError("--overlap must be in [0, 1)")
     contexts = load_contexts(args.context) if args.context else None  # every row checked before any image
     model = load_model(args.model)
+    trainer = None
+    if args.accelerator:
+        from calcvision.infer.lightning import make_trainer
+
+        if args.devices != 1:
+            raise UsageError("--devices: one process writes the result files; use --devices 1")
+        trainer = make_trainer(args.accelerator, args.devices)
     summary = run_inference(args.inputs, args.out, model=model, contexts=contexts, workers=workers, roi=roi,
-                            overlap=args.overlap, progress=False if args.no_progress else None)
+                            overlap=args.overlap, progress=False if args.no_progress else None, trainer=trainer)
     print(format_summary(summary))
     return 0

@@ -210,6 +210,10 @@ class TileScorer:
         return self._probs(self.net, x)
 
 
+def _device(model) -> torch.device:
+    return next(iter(model.net.parameters()), torch.empty(0)).device
+
+
 def _meta(model, name: str):
     meta = model.meta
     return meta[name] if isinstance(meta, dict) else getattr(meta, name)
@@ -219,7 +223,7 @@ def tile_probabilities(prep: PreparedImage, model, batch_size: int = 128,
                        scorer: TileScorer | None = None) -> torch.Tensor:
     """Calibrated probabilities [N, 7] of every tile, batched (``scorer`` or ``model.tile_probs``)."""
     score = scorer or model.tile_probs
-    tiles = torch.from_numpy(prep.tiles)
+    tiles = torch.from_numpy(prep.tiles).to(_device(model))
     out = []
     with torch.inference_mode():
         for i in range(0, len(tiles), batch_size):
@@ -289,7 +293,7 @@ def grad_cam(model, tiles: torch.Tensor, cls: int) -> torch.Tensor | None:
             p.requires_grad_(True)
     weights = grad.mean(dim=(2, 3), keepdim=True)
     cam = F.relu((weights * acts.detach()).sum(1, keepdim=True))
-    return F.interpolate(cam, size=tiles.shape[-2:], mode="bilinear", align_corners=False)[:, 0]
+    return F.interpolate(cam, size=tiles.shape[-2:], mode="bilinear", align_corners=False)[:, 0].cpu()
 
 
 def locate(prep: PreparedImage, model, region: list[int], cls: int, cam_threshold: float = 0.5) -> Box:
@@ -299,7 +303,7 @@ def locate(prep: PreparedImage, model, region: list[int], cls: int, cam_threshol
     ry0, rx0 = origins.min(0)
     ry1, rx1 = origins.max(0) + t
     union = (int(rx0), int(ry0), int(min(rx1, prep.scaled_shape[1])), int(min(ry1, prep.scaled_shape[0])))
-    cams = grad_cam(model, torch.from_numpy(prep.tiles[region]), cls)
+    cams = grad_cam(model, torch.from_numpy(prep.tiles[region]).to(_device(model)), cls)
     if cams is None or float(cams.max()) <= 0:
         return prep.to_original(union)
     canvas = np.zeros((ry1 - ry0, rx1 - rx0), np.float32)

@@ -302,6 +302,7 @@ def run_inference(
     rank: Callable | None = None,
     discover: Callable | None = None,
     reader: Reader | None = None,
+    trainer=None,
     stream=sys.stderr,
 ) -> dict:
     """Run the batch and return the summary (also written to ``out/summary.json``).
@@ -310,6 +311,8 @@ def run_inference(
     ``calcvision.ddx.context.load_contexts`` (one context for all images or a CSV joined by
     patient_id / study_uid / accession). ``rank``, ``discover`` and ``reader`` default to the
     project's ddx engine, file discovery and radiograph reader (parameters for tests).
+    ``trainer``: a ``lightning.Trainer`` to run the CNN through ``Trainer.predict`` (any
+    accelerator / devices it is set up for) instead of this process.
     """
     if discover is None:
         from calcvision.io import discover
@@ -319,7 +322,7 @@ def run_inference(
     out = Path(out)
     params = P.scale_params(model, overlap)
     sha = model.sha256
-    scorer = P.TileScorer(model)
+    scorer = P.TileScorer(model) if trainer is None else None
     join = ContextJoin(contexts)
     out_abs = Path(os.path.abspath(out))
     candidates = [c for c in discover(inputs) if out_abs not in Path(os.path.abspath(c.path)).parents]
@@ -332,8 +335,7 @@ def run_inference(
     stats = RunStats()
     with ResultStore(out) as store:
         done = store.done_by_path(sha)
-        bar = Progress(len(candidates), progress, stream)
-        loader = Loader(workers, params, roi, reader)
+        sink = RowSink(store, model, join, rank, params, stats, Progress(len(candidates), progress, stream))
 
         def jobs() -> Iterator[Job | Loaded]:
             for i, c in enumerate(candidates):
@@ -347,71 +349,96 @@ def run_inference(
                     yield job
 
         try:
-            for loaded in loader.run(jobs()):
-                stats.times["read"] += loaded.read_s
-                stats.times["resample_tile"] += loaded.prepare_s
-                stats.already_done += loaded.n_already_done
-                n_images = _write_file(loaded, store, model, scorer, join, rank, sha, params, stats)
-                bar.update(1, n_images)
+            if trainer is not None:
+                from calcvision.infer.lightning import predict_with_trainer
+
+                predict_with_trainer(trainer, list(jobs()), model, params, roi, workers, sink)
+            else:
+                loader = Loader(workers, params, roi, reader)
+                try:
+                    for loaded in loader.run(jobs()):
+                        sink.write(loaded, predict_frames(loaded, model, scorer, stats.times))
+                finally:
+                    loader.close()
         finally:
-            loader.close()
-            bar.close()
+            sink.bar.close()
         seconds = time.perf_counter() - t_start
         summary = _summary(stats, join, seconds, out, sha, len(candidates))
         store.write_summary(summary)
     return summary
 
 
-def _write_file(loaded: Loaded, store: ResultStore, model, scorer, join, rank, sha: str, params,
-                stats: RunStats) -> int:
-    """Predict and write every prepared frame of one file; returns the number of ok images."""
-    path = loaded.job.path
-    if loaded.file_error is not None:
-        store.append(_base_row(path, None, "", loaded.file_status, loaded.file_error, sha))
-        stats.status[loaded.file_status] += 1
-        return 0
-    n_ok = 0
+def predict_frames(loaded: Loaded, model, scorer, times: Counter) -> list[P.Prediction | None]:
+    """The CNN part for one file: a Prediction per prepared frame (None for a failed frame)."""
+    preds: list[P.Prediction | None] = []
     for fr in loaded.frames:
-        row = _base_row(path, fr.frame, fr.sop, "error", fr.error or "", sha)
-        row["spacing_source"] = fr.spacing_source
         if fr.prep is None:
-            store.append(row)
-            stats.status["error"] += 1
+            preds.append(None)
             continue
         t0 = time.perf_counter()
         probs = P.tile_probabilities(fr.prep, model, scorer=scorer)
         t1 = time.perf_counter()
-        pred = P.decide(fr.prep, model, probs)
-        t2 = time.perf_counter()
-        context, ctx_ref = join.for_image(fr.ids)
-        differential = None
-        if pred.pattern != NONE:
-            differential = rank(pred.probs, context)
-        t3 = time.perf_counter()
-        stats.times["cnn_forward"] += t1 - t0
-        stats.times["localise"] += t2 - t1
-        stats.times["differential"] += t3 - t2
-        row.update(status="ok", reason=_ok_reason(fr), pattern=pred.pattern, confidence=pred.confidence)
-        row.update({f"p_{c}": v for c, v in pred.probs.items()})
-        if pred.box is not None:
-            row.update(dict(zip(("roi_x0", "roi_y0", "roi_x1", "roi_y1"), pred.box)))
-        row["top_diagnosis"] = differential.top_name if differential is not None else None
-        row.update(
-            spacing_mm=list(fr.spacing_mm),
-            model_mm_per_pixel=params.mm_per_pixel,
-            n_tiles=pred.n_tiles,
-            context_row=ctx_ref,
-            differential=differential.to_dict() if differential is not None else None,
-            provenance={"calcvision_version": __version__, "model_sha256": sha,
-                        "model_version": _meta_get(model, "version"), "source": fr.source,
-                        "note": NOT_FOR_CLINICAL_USE},
-        )
-        store.append(row)
-        stats.times["write"] += time.perf_counter() - t3
-        stats.status["ok"] += 1
-        stats.pattern[pred.pattern] += 1
-        n_ok += 1
-    return n_ok
+        preds.append(P.decide(fr.prep, model, probs))
+        times["cnn_forward"] += t1 - t0
+        times["localise"] += time.perf_counter() - t1
+    return preds
+
+
+@dataclass
+class RowSink:
+    """Turns one file's predictions into rows: differential with the image's context, then
+    appended to the store; keeps the counts and stage times."""
+
+    store: ResultStore
+    model: object
+    join: ContextJoin
+    rank: Callable
+    params: P.ScaleParams
+    stats: RunStats
+    bar: Progress
+
+    def write(self, loaded: Loaded, preds: list[P.Prediction | None]) -> None:
+        stats, sha, path = self.stats, self.model.sha256, loaded.job.path
+        stats.times["read"] += loaded.read_s
+        stats.times["resample_tile"] += loaded.prepare_s
+        stats.already_done += loaded.n_already_done
+        if loaded.file_error is not None:
+            self.store.append(_base_row(path, None, "", loaded.file_status, loaded.file_error, sha))
+            stats.status[loaded.file_status] += 1
+        n_ok = 0
+        for fr, pred in zip(loaded.frames, preds):
+            row = _base_row(path, fr.frame, fr.sop, "error", fr.error or "", sha)
+            row["spacing_source"] = fr.spacing_source
+            if pred is None:
+                self.store.append(row)
+                stats.status["error"] += 1
+                continue
+            t0 = time.perf_counter()
+            context, ctx_ref = self.join.for_image(fr.ids)
+            differential = self.rank(pred.probs, context) if pred.pattern != NONE else None
+            t1 = time.perf_counter()
+            row.update(status="ok", reason=_ok_reason(fr), pattern=pred.pattern, confidence=pred.confidence)
+            row.update({f"p_{c}": v for c, v in pred.probs.items()})
+            if pred.box is not None:
+                row.update(dict(zip(("roi_x0", "roi_y0", "roi_x1", "roi_y1"), pred.box)))
+            row["top_diagnosis"] = differential.top_name if differential is not None else None
+            row.update(
+                spacing_mm=list(fr.spacing_mm),
+                model_mm_per_pixel=self.params.mm_per_pixel,
+                n_tiles=pred.n_tiles,
+                context_row=ctx_ref,
+                differential=differential.to_dict() if differential is not None else None,
+                provenance={"calcvision_version": __version__, "model_sha256": sha,
+                            "model_version": _meta_get(self.model, "version"), "source": fr.source,
+                            "note": NOT_FOR_CLINICAL_USE},
+            )
+            self.store.append(row)
+            stats.times["differential"] += t1 - t0
+            stats.times["write"] += time.perf_counter() - t1
+            stats.status["ok"] += 1
+            stats.pattern[pred.pattern] += 1
+            n_ok += 1
+        self.bar.update(1, n_ok)
 
 
 def _ok_reason(fr: Frame) -> str:
