@@ -36,7 +36,6 @@ Reader = Callable[[str], list]
 class Job:
     """One file to read: its path, frame count and the (frame, SOP UID) pairs already done."""
 
-    index: int
     path: str
     n_frames: int
     done: frozenset = frozenset()
@@ -338,9 +337,9 @@ def run_inference(
         sink = RowSink(store, model, join, rank, params, stats, Progress(len(candidates), progress, stream))
 
         def jobs() -> Iterator[Job | Loaded]:
-            for i, c in enumerate(candidates):
+            for c in candidates:
                 path = os.path.abspath(c.path)
-                job = Job(i, path, max(1, int(c.n_frames)), frozenset(done.get(path, ())))
+                job = Job(path, max(1, int(c.n_frames)), frozenset(done.get(path, ())))
                 if (None, "") in job.done:  # a row for the whole file (skipped / error) exists
                     yield Loaded(job, n_already_done=1)
                 elif c.status != "image":
