@@ -83,6 +83,7 @@ def main() -> None:
         summary = run_inference([t["path"] for t in truth], Path(tmp) / "out", model=model,
                                 workers=args.workers, progress=False)
         rows = {r["path"]: r for r in csv.DictReader(open(Path(tmp) / "out" / "results.csv"))}
+    print(f"load average: {os.getloadavg()[0]:.1f}")
     print(f"inference: {summary['seconds']:.1f} s, {summary['images_per_s']:.2f} images/s, status {summary['status']}")
 
     confusion = np.zeros((len(CLASSES), len(CLASSES)), int)

@@ -123,7 +123,8 @@ def main() -> None:
     meta = model.meta
     print(f"model: {model.path or 'given'} sha256 {model.sha256[:12]} arch {meta.get('arch')} "
           f"{meta.get('mm_per_pixel')} mm/px tile {meta.get('tile_px')} px, version {meta.get('version')}")
-    print(f"torch threads (main): {torch.get_num_threads()}, cpus: {os.cpu_count()}")
+    print(f"torch threads (main): {torch.get_num_threads()}, cpus: {os.cpu_count()}, "
+          f"load average at start: {os.getloadavg()[0]:.1f} (other processes skew every figure)")
 
     with tempfile.TemporaryDirectory() as tmp:
         run(paths[:1], Path(tmp) / "warm", model, 0)  # warm caches and lazy imports
@@ -152,6 +153,7 @@ def main() -> None:
     print(f"ResNet-18 (1 channel) forward over one {args.shape[0]}x{args.shape[1]} plate: {base:.3f} s")
     print(f"marginal time per plate / ResNet-18 plate forward = {marginal / base:.3f} (target <= 0.333)")
 
+    print(f"load average after the timed runs: {os.getloadavg()[0]:.1f}")
     print("\npeak resident memory vs number of files (separate processes):")
     for k in sorted({max(1, args.n // 2), args.n, 2 * args.n}):
         out = subprocess.run([sys.executable, __file__, "--child", str(k), "--plates", str(plates),
