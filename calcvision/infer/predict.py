@@ -22,10 +22,11 @@ benchmark measures the resulting ``none`` false-positive rate.
 
 Localisation: the tiles that agree with the image pattern and hold at least
 ``support`` x the winning tile's lesion evidence, and that overlap the winning tile (directly or
-through each other), form the finding's region. Within it a Grad-CAM map of the pattern
-(on the model's ``target_layer``; one backward pass over those few tiles) is pasted into
-image coordinates; the box is the connected part of the map above ``cam_threshold`` x its
-peak that contains the peak. Without a ``target_layer`` the box is the union of the region's
+through each other), form the finding's region. A Grad-CAM map of the pattern (on the
+model's ``target_layer``) over the region's most suspicious tiles (at most 9; the backward
+pass runs only through the layers after the target layer) is pasted into image coordinates;
+the box is the connected part of the map above ``cam_threshold`` x its peak that contains
+the peak. Without a ``target_layer`` the box is the union of the region's
 tiles. The box is returned in pixel coordinates of the ORIGINAL image (x0, y0, x1, y1;
 x1/y1 exclusive).
 """
@@ -241,9 +242,10 @@ def aggregate(probs: torch.Tensor) -> tuple[int, np.ndarray]:
 
 
 def finding_region(prep: PreparedImage, probs: torch.Tensor, best: int, cls: int,
-                   support: float = 0.5, max_tiles: int = 4) -> list[int]:
-    """Tiles forming the finding: same arg-max class as the image, lesion evidence at least
-    ``support`` x the winner's, connected to the winning tile through overlaps."""
+                   support: float = 0.5) -> list[int]:
+    """Tiles forming the finding, most suspicious first: same arg-max class as the image,
+    lesion evidence at least ``support`` x the winner's, connected to the winning tile
+    through overlaps."""
     lesion = (1.0 - probs[:, NONE_INDEX]).numpy()
     agree = (probs.argmax(1).numpy() == cls) & (lesion >= support * lesion[best])
     agree[best] = True
@@ -257,7 +259,7 @@ def finding_region(prep: PreparedImage, probs: torch.Tensor, best: int, cls: int
             if j not in region:
                 region.add(j)
                 frontier.append(j)
-    return sorted(region, key=lambda j: -lesion[j])[:max_tiles]
+    return sorted(region, key=lambda j: -lesion[j])
 
 
 def grad_cam(model, tiles: torch.Tensor, cls: int) -> torch.Tensor | None:
@@ -296,24 +298,32 @@ def grad_cam(model, tiles: torch.Tensor, cls: int) -> torch.Tensor | None:
     return F.interpolate(cam, size=tiles.shape[-2:], mode="bilinear", align_corners=False)[:, 0].cpu()
 
 
-def locate(prep: PreparedImage, model, region: list[int], cls: int, cam_threshold: float = 0.5) -> Box:
-    """Box (original pixels) of the finding inside the region's tiles (see module docstring)."""
+def locate(prep: PreparedImage, model, region: list[int], cls: int, cam_threshold: float = 0.5,
+           cam_tiles: int = 9, all_components: bool = False) -> Box:
+    """Box (original pixels) of the finding inside the region's tiles (see module docstring):
+    Grad-CAM of the ``cam_tiles`` most suspicious region tiles pasted into image coordinates,
+    thresholded at ``cam_threshold`` x its peak; the component holding the peak (or, with
+    ``all_components``, every component: a scattered cluster)."""
     t = prep.tiles.shape[-1]
     origins = np.asarray([prep.origins[j] for j in region])
     ry0, rx0 = origins.min(0)
     ry1, rx1 = origins.max(0) + t
     union = (int(rx0), int(ry0), int(min(rx1, prep.scaled_shape[1])), int(min(ry1, prep.scaled_shape[0])))
-    cams = grad_cam(model, torch.from_numpy(prep.tiles[region]).to(_device(model)), cls)
+    top = region[:cam_tiles]
+    cams = grad_cam(model, torch.from_numpy(prep.tiles[top]).to(_device(model)), cls)
     if cams is None or float(cams.max()) <= 0:
         return prep.to_original(union)
     canvas = np.zeros((ry1 - ry0, rx1 - rx0), np.float32)
-    for (y, x), cam in zip(origins, cams.numpy()):
+    for (y, x), cam in zip(origins[: len(top)], cams.numpy()):
         sub = canvas[y - ry0:y - ry0 + t, x - rx0:x - rx0 + t]
         np.maximum(sub, cam, out=sub)
     canvas = canvas[: prep.scaled_shape[0] - ry0, : prep.scaled_shape[1] - rx0]
     peak = np.unravel_index(int(np.argmax(canvas)), canvas.shape)
-    labels, _ = ndimage.label(canvas >= cam_threshold * canvas[peak])
-    ys, xs = np.nonzero(labels == labels[peak])
+    hot = canvas >= cam_threshold * canvas[peak]
+    if not all_components:
+        labels, _ = ndimage.label(hot)
+        hot = labels == labels[peak]
+    ys, xs = np.nonzero(hot)
     box = (int(xs.min() + rx0), int(ys.min() + ry0), int(xs.max() + 1 + rx0), int(ys.max() + 1 + ry0))
     return prep.to_original(box)
 
