@@ -58,6 +58,7 @@ def main() -> None:
     ap.add_argument("--seed", type=int, default=777001)
     ap.add_argument("--shape", default=None, help="ROWSxCOLS phantom size (default: the simulator's, 1024x1024)")
     ap.add_argument("--model", default=None, help="model file (default: the shipped model)")
+    ap.add_argument("--overlap", type=float, default=None, help="tile overlap (default: calcvision infer's)")
     ap.add_argument("--workers", type=int, default=1)
     ap.add_argument("--data", default=None, help="folder to write / reuse the phantoms in")
     args = ap.parse_args()
@@ -80,8 +81,9 @@ def main() -> None:
           f"version {model.meta.get('version')})")
 
     with tempfile.TemporaryDirectory() as tmp:
+        extra = {} if args.overlap is None else {"overlap": args.overlap}
         summary = run_inference([t["path"] for t in truth], Path(tmp) / "out", model=model,
-                                workers=args.workers, progress=False)
+                                workers=args.workers, progress=False, **extra)
         rows = {r["path"]: r for r in csv.DictReader(open(Path(tmp) / "out" / "results.csv"))}
     print(f"load average: {os.getloadavg()[0]:.1f}")
     print(f"inference: {summary['seconds']:.1f} s, {summary['images_per_s']:.2f} images/s, status {summary['status']}")

@@ -59,11 +59,14 @@ def write_plates(folder: Path, n: int, shape: tuple[int, int], spacing: float) -
     return paths
 
 
+OVERLAP: dict = {}  # {"overlap": F} when --overlap is given
+
+
 def run(paths: list[Path], out: Path, model, workers: int) -> dict:
     from calcvision.infer.runner import run_inference
 
     t0 = time.perf_counter()
-    s = run_inference([str(p) for p in paths], out, model=model, workers=workers, progress=False)
+    s = run_inference([str(p) for p in paths], out, model=model, workers=workers, progress=False, **OVERLAP)
     s["wall"] = time.perf_counter() - t0
     return s
 
@@ -105,9 +108,12 @@ def main() -> None:
     ap.add_argument("--spacing", type=float, default=0.175, help="detector pixel spacing, mm")
     ap.add_argument("--workers", type=int, default=1)
     ap.add_argument("--model", default=None, help="model file (default: the shipped model)")
+    ap.add_argument("--overlap", type=float, default=None, help="tile overlap (default: calcvision infer's)")
     ap.add_argument("--plates", default=None, help="folder to cache the generated plates in")
     ap.add_argument("--child", type=int, default=None, help=argparse.SUPPRESS)
     args = ap.parse_args()
+    if args.overlap is not None:
+        OVERLAP["overlap"] = args.overlap
     if args.child:
         return child(args)
 
@@ -122,7 +128,8 @@ def main() -> None:
           f"({os.path.getsize(paths[0]) / 1e6:.1f} MB each; made in {time.perf_counter() - t0:.0f} s) in {plates}")
     meta = model.meta
     print(f"model: {model.path or 'given'} sha256 {model.sha256[:12]} arch {meta.get('arch')} "
-          f"{meta.get('mm_per_pixel')} mm/px tile {meta.get('tile_px')} px, version {meta.get('version')}")
+          f"{meta.get('mm_per_pixel')} mm/px tile {meta.get('tile_px')} px, version {meta.get('version')}; "
+          f"tile overlap {OVERLAP.get('overlap', 'default')}")
     print(f"torch threads (main): {torch.get_num_threads()}, cpus: {os.cpu_count()}, "
           f"load average at start: {os.getloadavg()[0]:.1f} (other processes skew every figure)")
 
@@ -157,7 +164,8 @@ def main() -> None:
     print("\npeak resident memory vs number of files (separate processes):")
     for k in sorted({max(1, args.n // 2), args.n, 2 * args.n}):
         out = subprocess.run([sys.executable, __file__, "--child", str(k), "--plates", str(plates),
-                              "--workers", str(args.workers)] + (["--model", args.model] if args.model else []),
+                              "--workers", str(args.workers)] + (["--model", args.model] if args.model else [])
+                             + (["--overlap", str(args.overlap)] if args.overlap is not None else []),
                              capture_output=True, text=True, check=True, env={**os.environ, "PYTHONPATH": str(ROOT)})
         r = json.loads(out.stdout.strip().splitlines()[-1])
         print(f"  {r['files']:3d} files: main {r['main_mb']:7.1f} MB, largest worker {r['worker_mb']:7.1f} MB")
