@@ -239,7 +239,8 @@ def test_optimised_tile_scorer_matches_the_model(model_file):
         assert torch.allclose(scorer(x), model.tile_probs(x), atol=1e-5)
 
 
-def test_lightning_trainer_path_gives_the_same_rows(tmp_path, model_file, capsys):
+def test_lightning_trainer_path_gives_the_same_rows(tmp_path, model_file, capsys, monkeypatch):
+    monkeypatch.chdir(tmp_path)  # Lightning must not write logs or checkpoints here either
     src = tmp_path / "in"
     src.mkdir()
     _plate(src / "a.dcm", 31)
@@ -260,3 +261,4 @@ def test_lightning_trainer_path_gives_the_same_rows(tmp_path, model_file, capsys
     code, _, err = _infer(capsys, src, "--out", tmp_path / "x", "--model", model_file, "--accelerator", "cpu",
                           "--devices", "2")
     assert code == 2 and "--devices" in err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["in", "lightning", "plain"]
