@@ -18,7 +18,8 @@ from pytorch_lightning.callbacks import BasePredictionWriter
 from torch.utils.data import DataLoader, Dataset
 
 from calcvision.errors import UsageError
-from calcvision.infer.runner import Job, Loaded, RowSink, load_job, predict_frames
+from calcvision.infer.loading import Job, Loaded, load_job
+from calcvision.infer.runner import RowSink, predict_frames
 
 
 class FileDataset(Dataset):
