@@ -1,0 +1,67 @@
+"""Pictures of a result: the radiograph with the heat map, the box and a label drawn on it.
+
+One renderer serves the HTML thumbnails and the burned-in Secondary Capture, so what a
+viewer sees in PACS is what the report shows.
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+
+import numpy as np
+from PIL import Image, ImageDraw, ImageFont
+
+BOX_RGB = (0, 255, 255)
+HEAT_ALPHA = 0.45
+HEAT_FLOOR = 0.2
+"""Saliency below this is not painted, so the anatomy stays readable."""
+
+
+def _heat_rgb(heat: np.ndarray) -> np.ndarray:
+    from matplotlib import colormaps
+
+    return (colormaps["inferno"](np.clip(heat, 0, 1))[..., :3] * 255).astype(np.float32)
+
+
+def render(pixels: np.ndarray, *, heat: np.ndarray | None = None,
+           box: tuple[float, float, float, float] | None = None, label: str | None = None,
+           max_side: int | None = None) -> Image.Image:
+    """RGB picture of ``pixels`` (float 0..1, MONOCHROME2 sense) with ``heat`` (same shape,
+    0..1) blended where above ``HEAT_FLOOR``, the ``box`` (x0, y0, x1, y1 in ``pixels``
+    coordinates) outlined and ``label`` written in the top-left corner on a dark band.
+    ``max_side`` shrinks the result (thumbnails); drawing happens after shrinking so lines
+    and text stay legible.
+    """
+    gray = np.clip(np.nan_to_num(pixels), 0, 1).astype(np.float32)
+    rgb = np.repeat(gray[..., None] * 255.0, 3, axis=2)
+    if heat is not None:
+        if heat.shape != gray.shape:
+            raise ValueError(f"heat map shape {heat.shape} differs from image shape {gray.shape}")
+        alpha = (np.clip(heat, 0, 1) >= HEAT_FLOOR)[..., None] * HEAT_ALPHA * np.clip(heat, 0, 1)[..., None] ** 0.5
+        rgb = rgb * (1 - alpha) + _heat_rgb(heat) * alpha
+    img = Image.fromarray(np.clip(rgb, 0, 255).astype(np.uint8), "RGB")
+    factor = 1.0
+    if max_side and max(img.size) > max_side:
+        factor = max_side / max(img.size)
+        img = img.resize((max(1, round(img.width * factor)), max(1, round(img.height * factor))),
+                         Image.Resampling.LANCZOS)
+    draw = ImageDraw.Draw(img)
+    line = max(1, round(max(img.size) / 300))
+    if box is not None:
+        x0, y0, x1, y1 = (v * factor for v in box)
+        draw.rectangle([x0, y0, x1, y1], outline=BOX_RGB, width=line)
+    if label:
+        font = ImageFont.load_default(size=max(10, round(max(img.size) / 45)))
+        left, top, right, bottom = draw.textbbox((0, 0), label, font=font)
+        pad = line * 3
+        draw.rectangle([0, 0, right - left + 2 * pad, bottom - top + 2 * pad], fill=(0, 0, 0))
+        draw.text((pad - left, pad - top), label, fill=(255, 255, 0), font=font)
+    return img
+
+
+def png_data_uri(img: Image.Image) -> str:
+    """``data:image/png;base64,...`` for embedding ``img`` in HTML."""
+    buf = io.BytesIO()
+    img.save(buf, format="PNG", optimize=True)
+    return "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode("ascii")
