@@ -1,0 +1,45 @@
+"""What the DICOM outputs (SR and SC) share: the source header, derived UIDs, the notice."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pydicom
+from pydicom.dataset import Dataset
+from pydicom.errors import InvalidDicomError
+from pydicom.uid import generate_uid
+
+from calcvision import __version__
+from calcvision.report.rows import ResultRow
+
+MANUFACTURER = "calcvision (open-source research software)"
+NOT_FOR_DIAGNOSIS = "UNVERIFIED machine output of calcvision research software: NOT FOR CLINICAL USE, not for diagnosis"
+SR_SERIES_NUMBER = 9901
+SC_SERIES_NUMBER = 9902
+
+
+def read_source_header(path: Path) -> Dataset | None:
+    """The source file's DICOM header (no pixel data), or None when it is not DICOM
+    (PNG/TIFF/JPEG inputs have no study to join, so they get no SR or SC)."""
+    try:
+        ds = pydicom.dcmread(path, stop_before_pixels=True)
+    except (InvalidDicomError, OSError, EOFError, ValueError):
+        return None
+    needed = ("StudyInstanceUID", "SOPInstanceUID", "SOPClassUID")
+    return ds if all(getattr(ds, k, None) for k in needed) else None
+
+
+def derived_uid(*parts: object) -> str:
+    """A UID that is a pure function of ``parts`` (a rerun rewrites the same objects instead
+    of adding duplicates to the PACS study)."""
+    return generate_uid(entropy_srcs=[repr(p) for p in parts])
+
+
+def algorithm_fields(row: ResultRow) -> tuple[str, str, list[str]]:
+    """(name, version, parameters) identifying the algorithm that produced ``row``."""
+    version = row.calcvision_version or __version__
+    params = [f"model_sha256={row.model_sha256 or 'not recorded'}"]
+    model_version = row.raw.get("model_version") or (row.raw.get("provenance") or {}).get("model_version")
+    if model_version:
+        params.append(f"model_version={model_version}")
+    return "calcvision", version, params
