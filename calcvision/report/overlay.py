@@ -21,7 +21,7 @@ HEAT_FLOOR = 0.2
 def _heat_rgb(heat: np.ndarray) -> np.ndarray:
     from matplotlib import colormaps
 
-    return (colormaps["inferno"](np.clip(heat, 0, 1))[..., :3] * 255).astype(np.float32)
+    return (colormaps["turbo"](np.clip(heat, 0, 1))[..., :3] * 255).astype(np.float32)
 
 
 def render(pixels: np.ndarray, *, heat: np.ndarray | None = None,
