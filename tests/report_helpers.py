@@ -141,3 +141,43 @@ def write_results(out_dir: Path, rows: list[dict]) -> Path:
     path = out_dir / "results.jsonl"
     path.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
     return path
+
+
+XSS_CONTEXT = '<img src=x onerror=alert(2)>'
+BATCH = [  # (pattern, box, top diagnosis, patient name)
+    ("tumoral_glob", (100, 50, 160, 110), "Tumoral calcinosis", XSS),
+    ("none", None, "No soft-tissue calcification", "Doe^John"),
+    ("rice_grain", (200, 20, 230, 60), "Cysticercosis", "Roe^Jane"),
+]
+
+
+def make_batch(out_dir: Path, shape: tuple[int, int] = (300, 400)) -> list[dict]:
+    """Three DICOM sources (a lesion with an XSS PatientName, a normal, another lesion) plus one
+    error row, with results.jsonl in ``out_dir``; returns the row objects written."""
+    src_dir = out_dir / "src"
+    src_dir.mkdir(parents=True, exist_ok=True)
+    rows = []
+    for i, (pattern, box, top, name) in enumerate(BATCH):
+        src = write_source_dicom(src_dir / f"img{i}.dcm", phantom_pixels(shape, box, seed=i), patient_name=name,
+                                 patient_id=f"PID-{i}")
+        import pydicom
+
+        uid = pydicom.dcmread(src, stop_before_pixels=True).SOPInstanceUID
+        context = {"age_years": 54, "patient_id": XSS_CONTEXT} if i == 0 else None
+        rows.append(result_row(src, pattern, box, sop_uid=uid, context=context, top=top))
+    rows.append({"path": str(src_dir / "broken.dcm"), "frame": 0, "status": "error", "reason": "truncated file <eof>"})
+    write_results(out_dir, rows)
+    return rows
+
+
+def pydicom_reader(path: Path) -> list:
+    """Stand-in for calcvision.io.read_radiograph on the files written above (12-bit MONOCHROME2)."""
+    import pydicom
+
+    from calcvision.io.radiograph import Provenance, Radiograph
+
+    ds = pydicom.dcmread(path)
+    prov = Provenance(str(path), sop_instance_uid=ds.SOPInstanceUID, study_instance_uid=ds.StudyInstanceUID,
+                      patient_id=str(ds.PatientID), patient_name=str(ds.PatientName), accession=str(ds.AccessionNumber))
+    sp = tuple(float(v) for v in ds.ImagerPixelSpacing)
+    return [Radiograph((ds.pixel_array / 4095.0).astype(np.float32), sp, "ImagerPixelSpacing", prov)]

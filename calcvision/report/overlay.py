@@ -13,7 +13,7 @@ import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
 BOX_RGB = (0, 255, 255)
-HEAT_ALPHA = 0.45
+HEAT_ALPHA = 0.5
 HEAT_FLOOR = 0.2
 """Saliency below this is not painted, so the anatomy stays readable."""
 
