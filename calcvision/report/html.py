@@ -145,10 +145,12 @@ def _differential(row: ResultRow) -> str:
 
 
 def _context(row: ResultRow) -> str:
+    where = row.raw.get("context_row")
+    origin = f'<p class="small">From row {esc(where)} of the context table.</p>' if where not in (None, "") else ""
     if not row.context:
-        return '<p class="small">No clinical context given (all fields unknown).</p>'
+        return origin + '<p class="small">No clinical context recorded (all fields unknown).</p>'
     rows = "".join(f"<tr><td>{esc(k)}</td><td>{esc(v)}</td></tr>" for k, v in row.context.items())
-    return f'<table class="context"><tr><th>field</th><th>value</th></tr>{rows}</table>'
+    return origin + f'<table class="context"><tr><th>field</th><th>value</th></tr>{rows}</table>'
 
 
 def _image_section(e: ImageEntry) -> str:

@@ -90,8 +90,10 @@ def parse_row(obj: dict[str, Any], index: int, where: str) -> ResultRow:
         raise InputError(f"{where}: roi box {box} is empty (need x1 > x0 and y1 > y0)")
     ddx = obj.get("differential")
     next_q = obj.get("next_questions") or []
+    context = obj.get("context")
     if isinstance(ddx, dict):  # the whole `calcvision ddx --json` object
         next_q = ddx.get("next_questions") or next_q
+        context = context if context is not None else ddx.get("context_used")
         ddx = ddx.get("differential")
     if ddx is not None and not isinstance(ddx, list):
         raise InputError(f"{where}: field 'differential' is neither a list nor a ddx object")
@@ -110,7 +112,6 @@ def parse_row(obj: dict[str, Any], index: int, where: str) -> ResultRow:
         frame_i = int(frame) if frame not in (None, "") else 0
     except (TypeError, ValueError):
         raise InputError(f"{where}: field 'frame' is not an integer: {frame!r}") from None
-    context = obj.get("context")
     return ResultRow(
         index=index,
         path=obj["path"],
