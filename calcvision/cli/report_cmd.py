@@ -18,6 +18,9 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("out", metavar="OUT", help="output folder of calcvision infer (holds results.jsonl)")
     p.add_argument("--kinds", default="html,sr,sc", help="comma-separated subset of html,sr,sc (default: all)")
     p.add_argument("--model", default=None, help="checkpoint for the Grad-CAM heat maps (default: the shipped model)")
+    p.add_argument("--truth", default=None, metavar="CSV",
+                   help="ground truth with columns path,label (e.g. a phantoms manifest.csv): adds this batch's "
+                        "confusion matrix and reliability diagram to the HTML")
     p.add_argument("--no-saliency", action="store_true", help="skip the Grad-CAM heat maps (faster)")
     p.add_argument("--debug", action="store_true", help=argparse.SUPPRESS)
 
@@ -31,7 +34,7 @@ def run(args: argparse.Namespace) -> int:
         from calcvision.model import load_model  # type: ignore[attr-defined]
 
         model = load_model(args.model)
-    res = write_reports(args.out, kinds, model=model, saliency=not args.no_saliency)
+    res = write_reports(args.out, kinds, model=model, saliency=not args.no_saliency, truth=args.truth)
     if res.html:
         print(f"report: {res.html}")
     if "sr" in kinds:

@@ -185,16 +185,19 @@ def _image_section(e: ImageEntry) -> str:
 
 
 def render_html(entries: list[ImageEntry], *, generated_at: str, plots: list[tuple[str, str]] | None = None,
-                title: str = "calcvision batch report") -> str:
+                plots_text: str | None = None, title: str = "calcvision batch report") -> str:
     """The whole page. ``plots`` are (caption, image URI) pairs of an evaluation (confusion
-    matrix, reliability diagram) shown when the batch had ground truth."""
+    matrix, reliability diagram) shown when the batch had ground truth, ``plots_text`` its
+    metrics as preformatted text."""
     script = _static("report.js")
     models = sorted({e.row.model_sha256 for e in entries if e.row.model_sha256})
     plot_html = ""
     if plots:
         figs = "".join(f'<figure class="card"><img src="{esc(uri)}" alt="{esc(cap)}"><figcaption>{esc(cap)}</figcaption></figure>'
                        for cap, uri in plots)
-        plot_html = f'<section id="evaluation"><h2>Evaluation</h2><div class="cards">{figs}</div></section>'
+        metrics = f'<pre class="card">{esc(plots_text)}</pre>' if plots_text else ""
+        plot_html = (f'<section id="evaluation"><h2>Evaluation against the ground truth given</h2>'
+                     f'<div class="cards">{metrics}{figs}</div></section>')
     sections = "".join(_image_section(e) for e in entries if e.row.ok)
     return (
         "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"

@@ -60,6 +60,12 @@ def render(pixels: np.ndarray, *, heat: np.ndarray | None = None,
     return img
 
 
+def file_data_uri(path: str, mime: str = "image/png") -> str:
+    """``data:<mime>;base64,...`` of a file's bytes."""
+    with open(path, "rb") as fh:
+        return f"data:{mime};base64," + base64.b64encode(fh.read()).decode("ascii")
+
+
 def png_data_uri(img: Image.Image) -> str:
     """``data:image/png;base64,...`` for embedding ``img`` in HTML."""
     buf = io.BytesIO()

@@ -73,12 +73,32 @@ def _header(prov: Any) -> dict[str, str]:
     return {k: str(getattr(prov, k)) for k in keys if getattr(prov, k, None)}
 
 
+def _heat(entry: Any, radiograph: Any, model: Any | None, enabled: bool) -> Any:
+    """Grad-CAM map of the row's pattern, or None with the reason added to ``entry.notes``."""
+    from calcvision.report.saliency import saliency_map
+
+    row = entry.row
+    if row.pattern in (None, NONE):
+        entry.notes.append("no heat map: no calcification pattern was found")
+        return None
+    if model is None:
+        entry.notes.append("no heat map: " + ("no model available" if enabled else "disabled"))
+        return None
+    sha = getattr(model, "sha256", None)
+    if row.model_sha256 and sha and sha != row.model_sha256:
+        entry.notes.append(f"heat map from model {sha[:12]}, result from model {row.model_sha256[:12]}")
+    return saliency_map(model, radiograph, row.pattern, box=row.box)
+
+
 def write_reports(out_dir: str | Path, kinds: str | Iterable[str] = ("html", "sr", "sc"), model: Any | None = None, *,
-                  saliency: bool = True, reader: Callable[[Path], list] | None = None) -> ReportOutputs:
+                  saliency: bool = True, truth: str | Path | None = None,
+                  reader: Callable[[Path], list] | None = None) -> ReportOutputs:
     """Write the reports of ``kinds`` for ``out_dir/results.jsonl`` into ``out_dir``.
 
     ``model``: the ``CalcModel`` for the Grad-CAM heat maps (None: the shipped default, if
     it loads; heat maps are left out with a note otherwise). ``saliency=False`` skips them.
+    ``truth``: a CSV with ``path,label`` (e.g. the phantoms' manifest.csv): the HTML then
+    shows this batch's metrics, confusion matrix and reliability diagram.
     ``reader``: path -> list of Radiograph (default ``calcvision.io.read_radiograph``).
     Rows that are not ``ok``, sources that are missing or not DICOM get a note instead of
     SR/SC; they never stop the batch. Returns what was written.
@@ -86,22 +106,28 @@ def write_reports(out_dir: str | Path, kinds: str | Iterable[str] = ("html", "sr
     from calcvision.report import dicom_sc, dicom_sr
     from calcvision.report.dicom_common import read_source_header
     from calcvision.report.html import ImageEntry, render_html
-    from calcvision.report.overlay import png_data_uri, render
-    from calcvision.report.saliency import saliency_map
+    from calcvision.report.overlay import file_data_uri, png_data_uri, render
 
     kinds = parse_kinds(kinds)
     out = Path(out_dir)
     rows = load_results(out)
     if reader is None:
         from calcvision.io import read_radiograph as reader  # type: ignore[attr-defined,no-redef]
-    if saliency and model is None and any(r.ok and r.pattern not in (None, NONE) for r in rows):
+    pictures = bool(kinds & {"html", "sc"})  # an SR alone needs neither pixels nor heat maps
+    if pictures and saliency and model is None and any(r.ok and r.pattern not in (None, NONE) for r in rows):
         model = _default_model()
+    plots, plots_text = None, None
+    if truth is not None and "html" in kinds:  # first, so that a bad truth file fails fast
+        from calcvision.report.evaluation import evaluate_batch
+
+        ev = evaluate_batch(rows, truth, out / "report_files" / "evaluation")
+        plots = [(caption, file_data_uri(str(path))) for caption, path in ev.figures]
+        plots_text = ev.summary
     embed = len(rows) <= EMBED_MAX_IMAGES
     result = ReportOutputs()
-    entries: list[ImageEntry] = []
-    for row in rows:
-        entry = ImageEntry(row=row)
-        entries.append(entry)
+    entries = [ImageEntry(row=row) for row in rows]
+    for entry in entries:
+        row = entry.row
         if not row.ok:
             continue
         key = output_key(row)
@@ -109,21 +135,15 @@ def write_reports(out_dir: str | Path, kinds: str | Iterable[str] = ("html", "sr
         if src is None:
             entry.notes.append(f"source image not found at {row.path}: no picture, SR or SC")
             continue
-        try:
-            radiograph = reader(src)[row.frame]
-        except Exception as exc:  # a source changed or removed since inference: note it, go on
-            entry.notes.append(f"could not read the source image again ({type(exc).__name__}: {exc})")
-            continue
-        entry.header = _header(radiograph.provenance)
-        heat = None
-        if row.pattern in (None, NONE):
-            entry.notes.append("no heat map: no calcification pattern was found")
-        elif not saliency or model is None:
-            entry.notes.append("no heat map: " + ("disabled" if not saliency else "no model available"))
-        else:
-            heat = saliency_map(model, radiograph, row.pattern, box=row.box)
-            if row.model_sha256 and getattr(model, "sha256", None) not in (None, row.model_sha256):
-                entry.notes.append(f"heat map from model {str(model.sha256)[:12]}, result from {row.model_sha256[:12]}")
+        radiograph = heat = None
+        if pictures:
+            try:
+                radiograph = reader(src)[row.frame]
+            except Exception as exc:  # the source changed since inference: note it, go on
+                entry.notes.append(f"could not read the source image again ({type(exc).__name__}: {exc})")
+                continue
+            entry.header = _header(radiograph.provenance)
+            heat = _heat(entry, radiograph, model if saliency else None, saliency)
         if "html" in kinds:
             box = row.box if row.pattern != NONE else None
             img = render(radiograph.pixels, heat=heat, box=box, max_side=THUMB_PX)
@@ -133,24 +153,26 @@ def write_reports(out_dir: str | Path, kinds: str | Iterable[str] = ("html", "sr
                 (out / "report_files").mkdir(exist_ok=True)
                 img.save(out / "report_files" / f"{key}.png")
                 entry.picture = f"report_files/{key}.png"
-        if kinds & {"sr", "sc"}:
-            source = read_source_header(src)
-            if source is None:
-                entry.notes.append("source is not a DICOM image: no SR or SC")
-                continue
-            if "sr" in kinds:
-                (out / "dicom_sr").mkdir(exist_ok=True)
-                result.sr.append(dicom_sr.write_sr(source, row, out / "dicom_sr" / f"{key}.dcm"))
-                entry.outputs["SR"] = f"dicom_sr/{key}.dcm"
-            if "sc" in kinds:
-                (out / "dicom_sc").mkdir(exist_ok=True)
-                result.sc.append(dicom_sc.write_sc(source, row, radiograph.pixels, heat, out / "dicom_sc" / f"{key}.dcm"))
-                entry.outputs["SC"] = f"dicom_sc/{key}.dcm"
+        if not kinds & {"sr", "sc"}:
+            continue
+        source = read_source_header(src)
+        if source is None:
+            entry.notes.append("source is not a DICOM image: no SR or SC")
+            continue
+        if "sr" in kinds:
+            (out / "dicom_sr").mkdir(exist_ok=True)
+            result.sr.append(dicom_sr.write_sr(source, row, out / "dicom_sr" / f"{key}.dcm"))
+            entry.outputs["SR"] = f"dicom_sr/{key}.dcm"
+        if "sc" in kinds:
+            (out / "dicom_sc").mkdir(exist_ok=True)
+            result.sc.append(dicom_sc.write_sc(source, row, radiograph.pixels, heat, out / "dicom_sc" / f"{key}.dcm"))
+            entry.outputs["SC"] = f"dicom_sc/{key}.dcm"
     if "html" in kinds:
         generated = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
         result.html = out / REPORT_HTML
         tmp = result.html.with_suffix(".html.tmp")
-        tmp.write_text(render_html(entries, generated_at=generated), encoding="utf-8")
+        tmp.write_text(render_html(entries, generated_at=generated, plots=plots, plots_text=plots_text),
+                       encoding="utf-8")
         tmp.replace(result.html)
     result.notes = {e.row.index: e.notes for e in entries if e.notes}
     return result
