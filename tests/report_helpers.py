@@ -147,7 +147,7 @@ XSS_CONTEXT = '<img src=x onerror=alert(2)>'
 BATCH = [  # (pattern, box, top diagnosis, patient name)
     ("tumoral_glob", (100, 50, 160, 110), "Tumoral calcinosis", XSS),
     ("none", None, "No soft-tissue calcification", "Doe^John"),
-    ("rice_grain", (200, 20, 230, 60), "Cysticercosis", "Roe^Jane"),
+    ("rice_grain", (200, 20, 230, 60), "Cysticercosis – Taenia solium", "Roe^Jane"),
 ]
 
 

@@ -14,6 +14,9 @@ from calcvision.report.rows import ResultRow
 
 MANUFACTURER = "calcvision (open-source research software)"
 NOT_FOR_DIAGNOSIS = "UNVERIFIED machine output of calcvision research software: NOT FOR CLINICAL USE, not for diagnosis"
+UTF8 = "ISO_IR 192"
+"""Outputs are written in UTF-8: header text is decoded from the source's own character set
+by pydicom, and diagnosis names may hold characters outside ASCII."""
 SR_SERIES_NUMBER = 9901
 SC_SERIES_NUMBER = 9902
 

@@ -13,7 +13,7 @@ import numpy as np
 from pydicom.dataset import Dataset
 
 from calcvision.patterns import NONE
-from calcvision.report.dicom_common import MANUFACTURER, NOT_FOR_DIAGNOSIS, SC_SERIES_NUMBER, derived_uid
+from calcvision.report.dicom_common import MANUFACTURER, NOT_FOR_DIAGNOSIS, SC_SERIES_NUMBER, UTF8, derived_uid
 from calcvision.report.overlay import render
 from calcvision.report.rows import ResultRow
 
@@ -53,6 +53,7 @@ def build_sc(source: Dataset, row: ResultRow, pixels: np.ndarray, heat: np.ndarr
     sc.PatientOrientation = source.get("PatientOrientation", "")
     side = source.get("Laterality") or source.get("ImageLaterality") or ""
     sc.Laterality = side if side in ("R", "L") else ""  # Type 2C: empty = not known
+    sc.SpecificCharacterSet = UTF8
     sc.ImageType = ["DERIVED", "SECONDARY"]
     sc.BurnedInAnnotation = "YES"
     sc.ImageComments = NOT_FOR_DIAGNOSIS

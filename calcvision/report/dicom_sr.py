@@ -33,7 +33,7 @@ from pydicom.sr.codedict import codes
 
 from calcvision.patterns import CLASSES, NONE
 from calcvision.report.dicom_common import (
-    MANUFACTURER, NOT_FOR_DIAGNOSIS, SR_SERIES_NUMBER, algorithm_fields, derived_uid,
+    MANUFACTURER, SR_SERIES_NUMBER, UTF8, algorithm_fields, derived_uid,
 )
 from calcvision.report.rows import ResultRow
 
@@ -85,8 +85,9 @@ def build_sr(source: Dataset, row: ResultRow) -> hd.sr.Comprehensive3DSR:
         for c in CLASSES if c in row.probs
     ]
     evaluations = [hd.sr.QualitativeEvaluation(name=code(table["pattern_concept"]), value=code(table["patterns"][pattern]))]
-    finding = table["finding_type_ossification" if pattern == "trabeculated_ossification" else "finding_type_calcification"]
-    common = dict(tracking_identifier=tracking, finding_type=code(finding), algorithm_id=algorithm,
+    finding = None if pattern == NONE else code(
+        table["finding_type_ossification" if pattern == "trabeculated_ossification" else "finding_type_calcification"])
+    common = dict(tracking_identifier=tracking, finding_type=finding, algorithm_id=algorithm,
                   measurements=measurements, qualitative_evaluations=evaluations)
     frames = _frame_numbers(source, row)
     if row.box is not None and pattern != NONE:
@@ -123,6 +124,7 @@ def build_sr(source: Dataset, row: ResultRow) -> hd.sr.Comprehensive3DSR:
         series_description="calcvision SR - research, not for clinical use",
     )
     sr.CodingSchemeIdentificationSequence = [_coding_scheme_item()]
+    sr.SpecificCharacterSet = UTF8
     return sr
 
 
