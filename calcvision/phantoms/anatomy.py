@@ -1,0 +1,213 @@
+"""Anatomy as per-material thickness maps (mm along the beam): a limb or trunk segment of
+elliptical cross-section with a subcutaneous fat layer around muscle, fascial fat planes, long
+bones (cortex + medulla, widened cancellous ends), joints (two bone ends, a joint space and
+edge-on subchondral plates), a second overlapping bone, a patella, or a flat bone in the trunk."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from calcvision.phantoms.geometry import Frame, Grid, chord, ellipse_chord, ellipsoid_chord, frame_noise
+from calcvision.phantoms.params import Section
+
+
+@dataclass
+class Bone:
+    """A long bone along the limb axis at lateral offset ``vb``; exists for u in (u_lo, u_hi)
+    minus rounded ends. ``end`` is the joint side: 'hi' (bone ends at u_hi) or 'lo'."""
+
+    vb: float
+    radius: float
+    cortex: float
+    u_lo: float = -np.inf
+    u_hi: float = np.inf
+    flare: float = 0.0
+    flare_len: float = 20.0
+    end_curv: float = 0.0
+    plate: float = 0.0
+    corner: float = 0.25
+
+    def radius_at(self, u: np.ndarray | float) -> np.ndarray | float:
+        return self.radius * (1 + self.flare * self._s(u))
+
+    def _s(self, u):
+        d = np.minimum(np.abs(u - self.u_hi) if np.isfinite(self.u_hi) else np.inf,
+                       np.abs(u - self.u_lo) if np.isfinite(self.u_lo) else np.inf)
+        if np.isscalar(d) and not np.isfinite(d):
+            return 0.0
+        return np.exp(-np.minimum(d, 1e3) / self.flare_len).astype(np.float32) if not np.isscalar(d) else float(np.exp(-min(d, 1e3) / self.flare_len))
+
+    def end_surface(self, v: np.ndarray, at_hi: bool) -> np.ndarray:
+        """u of the articular end at lateral position v (curved: convex or concave)."""
+        rend = self.radius * (1 + self.flare)
+        q = np.minimum(((v - self.vb) / rend) ** 2, 1.0)
+        # parabolic condyle/plateau plus rounded corners where the end meets the sides
+        recede = self.end_curv * rend * q + self.corner * rend * (1 - np.sqrt(1 - q))
+        return self.u_hi - recede if at_hi else self.u_lo + recede
+
+
+@dataclass
+class Anatomy:
+    kind: str
+    frame: Frame
+    semi_w: float
+    depth_ratio: float
+    taper: float
+    fat: float
+    bones: list[Bone] = field(default_factory=list)
+    joint_u: float | None = None
+    joint_gap: float = 0.0
+    planes: list[tuple[float, float, float, float, float, float]] = field(default_factory=list)
+
+    def half_width(self, u: np.ndarray | float) -> np.ndarray | float:
+        return self.semi_w * np.maximum(1 + self.taper * np.asarray(u) / 100.0, 0.5)
+
+    def depth(self, u):
+        return self.half_width(u) * self.depth_ratio
+
+
+def draw_anatomy(P: Section, grid: Grid, kind: str) -> Anatomy:
+    """Draw one anatomy of ``kind`` ('shaft', 'joint', 'trunk') positioned in ``grid``."""
+    rng = P.rng
+    H, W = grid.size_mm
+    if P("axis_aligned"):
+        theta = np.deg2rad(rng.choice([0.0, 90.0, 180.0, 270.0]) + P("axis_jitter_deg"))
+    else:
+        theta = rng.uniform(0, 2 * np.pi)
+    frame = Frame(P("centre_frac") * W, P("centre_frac") * H, float(theta))
+    along = W if abs(np.cos(theta)) > abs(np.sin(theta)) else H
+    if kind == "trunk":
+        a = P("trunk_semi_width_mm")
+        anat = Anatomy(kind, frame, a, P("trunk_depth_mm") / a, P("limb_taper_per_100mm") * 0.3,
+                       fat=P("fat_fraction") * P("trunk_depth_mm"))
+    else:
+        a = P("limb_semi_width_mm")
+        anat = Anatomy(kind, frame, a, P("limb_depth_ratio"), P("limb_taper_per_100mm"), fat=P("fat_fraction") * a)
+    for _ in range(P("fascial_planes")):
+        inner = anat.semi_w - anat.fat
+        anat.planes.append((rng.uniform(-0.8, 0.8) * inner, rng.uniform(0, 0.15) * inner,
+                            rng.uniform(40, 200), rng.uniform(0, 2 * np.pi), P("fascial_plane_mm"),
+                            rng.uniform(0.01, 0.04)))
+    if kind == "trunk":
+        return anat
+    rb = P("bone_radius_frac") * anat.semi_w
+    vb = P("bone_offset_frac") * (anat.semi_w - anat.fat - rb)
+    ct = P("cortex_frac") * rb
+    if kind == "shaft":
+        anat.bones.append(Bone(vb, rb, ct))
+    else:
+        uj = _joint_in_field(P, frame, grid, vb, along)
+        gap = P("joint_gap_mm")
+        anat.joint_u, anat.joint_gap = uj, gap
+        flare, flen = P("epiphysis_flare"), P("epiphysis_length_mm")
+        anat.bones.append(Bone(vb, rb, ct, u_hi=uj - gap / 2, flare=flare, flare_len=flen,
+                               end_curv=P("condyle_curvature"), plate=P("subchondral_plate_mm"),
+                               corner=P("corner_rounding")))
+        rb2 = rb * rng.uniform(0.85, 1.1)
+        anat.bones.append(Bone(vb, rb2, P("cortex_frac") * rb2, u_lo=uj + gap / 2, flare=P("epiphysis_flare"),
+                               flare_len=P("epiphysis_length_mm"), end_curv=P("plateau_curvature"),
+                               plate=P("subchondral_plate_mm"), corner=P("corner_rounding")))
+    if P("second_bone"):
+        r2 = P("second_bone_radius_frac") * rb
+        side = rng.choice([-1.0, 1.0])
+        v2 = vb + side * P("second_bone_offset_frac") * (rb + r2)
+        v2 = float(np.clip(v2, -(anat.semi_w - anat.fat - r2 * 0.5), anat.semi_w - anat.fat - r2 * 0.5))
+        if kind == "joint":
+            anat.bones.append(Bone(v2, r2, P("cortex_frac") * r2, u_lo=anat.joint_u + anat.joint_gap / 2 + rng.uniform(4, 30),
+                                   flare=0.4, flare_len=15, end_curv=0.5, plate=0.0))
+        else:
+            anat.bones.append(Bone(v2, r2, P("cortex_frac") * r2))
+    return anat
+
+
+def _bone_maps(b: Bone, u: np.ndarray, v: np.ndarray, P: Section, bvf: float, tex: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(cortical+cancellous bone, marrow) thickness of one long bone."""
+    s = b._s(u)
+    s = np.zeros_like(u) if np.isscalar(s) else s
+    r = b.radius * (1 + b.flare * s)
+    ct = np.maximum(b.cortex * (1 - 0.75 * s), 0.4)
+    d = v - np.float32(b.vb)
+    outer = chord(r * r, d)
+    rm = np.maximum(r - ct, 0.1)
+    medulla = chord(rm * rm, d)
+    inside = np.ones(u.shape, dtype=bool)
+    plate_w = np.zeros_like(u)
+    if np.isfinite(b.u_hi):
+        end = b.end_surface(v, True)
+        inside &= u < end
+        plate_w = np.maximum(plate_w, np.clip(1 - (end - u) / max(b.plate, 1e-3), 0, 1))
+    if np.isfinite(b.u_lo):
+        end = b.end_surface(v, False)
+        inside &= u > end
+        plate_w = np.maximum(plate_w, np.clip(1 - (u - end) / max(b.plate, 1e-3), 0, 1))
+    cancellous = medulla * np.float32(bvf) * np.clip(s * 1.5, 0, 1) * (1 + 0.6 * tex)
+    bone = (outer - medulla) + np.maximum(cancellous, 0) + (0.35 * medulla * plate_w if b.plate > 0 else 0)
+    marrow = medulla - np.maximum(cancellous, 0)
+    return np.where(inside, bone, 0).astype(np.float32), np.where(inside, np.maximum(marrow, 0), 0).astype(np.float32)
+
+
+def anatomy_maps(anat: Anatomy, grid: Grid, P: Section) -> tuple[dict[str, np.ndarray], np.ndarray, np.ndarray]:
+    """Thickness maps {fat, muscle, bone, marrow} (mm) and the limb-frame (u, v) mm arrays."""
+    rng = P.rng
+    u, v = anat.frame.uv(grid.xs[None, :], grid.ys[:, None])
+    a = anat.half_width(u).astype(np.float32)
+    b = a * np.float32(anat.depth_ratio)
+    outer = ellipse_chord(a, b, v)
+    f = np.float32(anat.fat)
+    inner = ellipse_chord(np.maximum(a - f, 1.0), np.maximum(b - f, 1.0), v)
+    fat = outer - inner
+    muscle = inner.copy()
+    for v0, amp, lam, ph, w, frac in anat.planes:
+        curve = v0 + amp * np.sin(u * np.float32(2 * np.pi / lam) + np.float32(ph))
+        # a septum seen edge-on: a few % of the muscle path is fat along a line of width w
+        sheet = np.minimum(np.float32(frac) * inner * np.exp(-((v - curve) / np.float32(w)) ** 2), muscle * 0.5)
+        fat += sheet
+        muscle -= sheet
+    bone = np.zeros_like(u)
+    marrow = np.zeros_like(u)
+    if anat.bones:
+        bvf = P("trabecular_bvf")
+        corr = P("trabecular_corr_mm")
+        # trabecular network: thin bright ridges where a band-limited field crosses zero
+        tex = 2.5 * np.exp(-(frame_noise(rng, u, v, corr * 1.6, corr) / np.float32(0.5)) ** 2) - 1.0
+        for bn in anat.bones:
+            near = np.abs(v - np.float32(bn.vb)) < bn.radius * (1 + bn.flare) + 1
+            rows, cols = np.flatnonzero(near.any(axis=1)), np.flatnonzero(near.any(axis=0))
+            if rows.size == 0:
+                continue
+            sl = (slice(rows[0], rows[-1] + 1), slice(cols[0], cols[-1] + 1))
+            bo, ma = _bone_maps(bn, u[sl], v[sl], P, bvf, tex[sl])
+            bone[sl] += bo
+            marrow[sl] += ma
+        if anat.kind == "joint" and P("patella"):
+            pa, pb, pc = rng.uniform(14, 24), rng.uniform(12, 22), rng.uniform(7, 12)
+            du = u - np.float32(anat.joint_u + rng.uniform(-20, 10))
+            dv = v - np.float32(anat.bones[0].vb + rng.uniform(-0.3, 0.3) * anat.bones[0].radius)
+            outer_p = ellipsoid_chord(du, dv, pa, pb, pc)
+            inner_p = ellipsoid_chord(du, dv, pa - 1.5, pb - 1.5, pc - 1.5)
+            bone += (outer_p - inner_p) + inner_p * np.float32(bvf) * (1 + 0.5 * tex)
+            muscle -= np.minimum(outer_p, muscle)
+    elif anat.kind == "trunk" and P("trunk_plate"):
+        rc = rng.uniform(60, 160)
+        cu, cv = rng.uniform(-80, 80), rng.uniform(-1, 1) * anat.semi_w * 0.6
+        dist = rc - np.sqrt((u - np.float32(cu)) ** 2 + (v - np.float32(cv)) ** 2)
+        plate = P("trunk_plate_mm")
+        bone += np.where(dist > 0, plate + 8.0 * np.exp(-dist / 2.5), 0).astype(np.float32)
+        marrow += np.where(dist > 0, plate * 0.5, 0).astype(np.float32)
+    muscle = np.maximum(muscle - bone - marrow, 0)
+    return {"fat": fat, "muscle": muscle, "bone": bone, "marrow": marrow}, u, v
+
+
+def _joint_in_field(P: Section, frame: Frame, grid: Grid, vb: float, along: float) -> float:
+    """A joint-line position u whose centre (u, vb) lies in the central 80 % of the field."""
+    H, W = grid.size_mm
+    uj = 0.0
+    for _ in range(64):
+        uj = P("joint_pos_frac") * along * 1.5
+        x, y = frame.xy(uj, vb)
+        if abs(x) < 0.4 * W and abs(y) < 0.4 * H:
+            return uj
+    # fall back to the point of the axis closest to the field centre
+    return float(-(frame.cx * np.cos(frame.theta) + frame.cy * np.sin(frame.theta)))

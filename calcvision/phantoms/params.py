@@ -1,0 +1,72 @@
+"""The documented parameter ranges (``ranges.yaml``) and how one value is drawn from them."""
+
+from __future__ import annotations
+
+import functools
+import math
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import yaml
+
+RANGES_PATH = Path(__file__).with_name("ranges.yaml")
+_FORMS = ("range", "p", "choices", "value")
+
+
+@functools.lru_cache(maxsize=1)
+def ranges() -> dict[str, Any]:
+    """The parsed ``ranges.yaml`` (cached; treat as read-only)."""
+    with RANGES_PATH.open(encoding="utf-8") as fh:
+        return yaml.safe_load(fh)
+
+
+def iter_entries(node: Any = None, prefix: str = ""):
+    """Yield ``(dotted_name, entry)`` for every parameter entry in ``ranges.yaml``."""
+    node = ranges() if node is None else node
+    for key, val in node.items():
+        if not isinstance(val, dict):
+            continue
+        name = f"{prefix}{key}"
+        if any(f in val for f in _FORMS):
+            yield name, val
+        else:
+            yield from iter_entries(val, name + ".")
+
+
+def draw(rng: np.random.Generator, spec: dict[str, Any]) -> Any:
+    """Draw one value from an entry of ``ranges.yaml`` (forms documented at its top)."""
+    if "value" in spec:
+        return spec["value"]
+    if "p" in spec:
+        return bool(rng.random() < spec["p"])
+    if "choices" in spec:
+        keys = list(spec["choices"])
+        w = np.asarray([spec["choices"][k] for k in keys], dtype=float)
+        return keys[int(rng.choice(len(keys), p=w / w.sum()))]
+    lo, hi = spec["range"]
+    if spec.get("dist") == "log":
+        x = math.exp(rng.uniform(math.log(lo), math.log(hi + (1 if spec.get("int") else 0))))
+    else:
+        x = rng.uniform(lo, hi + (1 if spec.get("int") else 0))
+    return min(int(x), hi) if spec.get("int") else float(x)
+
+
+class Section:
+    """Draws named parameters of one ``ranges.yaml`` section with one generator and records
+    every value drawn (``.drawn``), so a sample can report exactly what made it."""
+
+    def __init__(self, rng: np.random.Generator, path: str, record: dict[str, Any]):
+        node = ranges()
+        for part in path.split("."):
+            node = node[part]
+        self.rng, self.node, self.path, self.record = rng, node, path, record
+
+    def __call__(self, name: str) -> Any:
+        val = draw(self.rng, self.node[name])
+        self.record[f"{self.path}.{name}"] = val
+        return val
+
+    def bounds(self, name: str) -> tuple[float, float]:
+        lo, hi = self.node[name]["range"]
+        return float(lo), float(hi)

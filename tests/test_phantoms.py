@@ -1,0 +1,170 @@
+"""Phantom simulator: physics (Beer-Lambert, noise), lesions in their boxes, physical scale,
+determinism, class-independent nuisance factors, documented ranges."""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import multiprocessing as mp
+
+import numpy as np
+import pytest
+
+from calcvision.patterns import CLASSES, NONE
+from calcvision.phantoms import make_phantom
+from calcvision.phantoms import sample as sample_mod
+from calcvision.phantoms.params import iter_entries
+from calcvision.phantoms.sample import draw_scene, form_image, lesion_box
+
+LESIONS = [c for c in CLASSES if c != NONE]
+SMALL = dict(shape=(192, 192), spacing_mm=0.2)
+
+
+def _flat_scene(thickness_mm: np.ndarray, photons: float, spr: float = 0.0, blur_mm: float = 0.0):
+    """A scene whose anatomy is replaced by ``thickness_mm`` of muscle, without heel effect,
+    scatter (unless asked), electronic noise, markers, collimation or grid lines."""
+    sc = draw_scene(NONE, 0, 0, shape=thickness_mm.shape, spacing_mm=0.2)
+    zero = np.zeros_like(thickness_mm)
+    expo = dict(sc.exposure, photons=photons, heel_strength=0.0, spr=spr, electronic_noise=0.0,
+                detector_blur_mm=blur_mm)
+    return dataclasses.replace(sc, thickness={"muscle": thickness_mm, "fat": zero, "bone": zero, "marrow": zero},
+                               lesion=zero, extra_li=None, collimation=None, grid_lines=None, exposure=expo)
+
+
+def test_step_wedge_log_signal_linear_in_thickness():
+    steps = np.arange(0, 80, 10, dtype=np.float32)  # mm of muscle
+    wedge = np.repeat(np.repeat(steps, 40)[None, :], 64, axis=0)
+    sc = _flat_scene(wedge, photons=2.0e5)
+    log = form_image(sc)
+    means = np.array([log[:, k * 40 + 5:(k + 1) * 40 - 5].mean() for k in range(len(steps))])
+    slope, icpt = np.polyfit(steps, means, 1)
+    resid = means - (slope * steps + icpt)
+    assert slope == pytest.approx(sc.mu["muscle"], rel=0.02)  # Beer-Lambert: d(-ln I)/dt = mu
+    assert np.abs(resid).max() < 0.01
+    # scatter adds a slowly varying background: the same wedge shows less contrast
+    log_s = form_image(_flat_scene(wedge, photons=2.0e5, spr=0.8))
+    means_s = np.array([log_s[:, k * 40 + 5:(k + 1) * 40 - 5].mean() for k in range(len(steps))])
+    assert (means_s[-1] - means_s[0]) < 0.8 * (means[-1] - means[0])
+
+
+def test_quantum_noise_variance_falls_as_one_over_photons():
+    flat = np.full((192, 192), 40.0, np.float32)
+    v = {n: form_image(_flat_scene(flat, photons=n)).var() for n in (400.0, 4000.0)}
+    assert v[400.0] / v[4000.0] == pytest.approx(10.0, rel=0.12)
+    # on the log image the variance is ~1/N (Poisson); detector blur lowers it, correlating pixels
+    assert v[4000.0] == pytest.approx(1 / 4000.0, rel=0.12)
+    assert form_image(_flat_scene(flat, photons=4000.0, blur_mm=0.3)).var() < 0.5 * v[4000.0]
+
+
+@pytest.mark.parametrize("label", LESIONS)
+def test_lesion_present_inside_its_box_and_nowhere_else(label):
+    for index in range(3):
+        sc = draw_scene(label, 7, index, **SMALL)
+        box = lesion_box(sc.lesion)
+        assert box is not None
+        x0, y0, x1, y1 = box
+        h, w = sc.grid.shape
+        assert 0 <= x0 < x1 <= w and 0 <= y0 < y1 <= h
+        d = np.abs(form_image(sc) - form_image(sc, with_lesion=False))
+        inside = d[y0:y1, x0:x1]
+        ring = np.ones(d.shape, bool)
+        ring[max(0, y0 - 3):y1 + 3, max(0, x0 - 3):x1 + 3] = False
+        assert np.percentile(inside, 99) > 0.03, "lesion too faint to be present"
+        if ring.any():
+            assert d[ring].mean() < 0.5 * inside.mean(), "lesion signal outside its box"
+        # make_phantom reports the same box
+        assert make_phantom(label, 7, index, **SMALL).box == box
+
+
+def test_none_has_no_lesion_and_no_box():
+    for index in range(3):
+        sc = draw_scene(NONE, 7, index, **SMALL)
+        assert not sc.lesion.any()
+        assert np.array_equal(form_image(sc), form_image(sc, with_lesion=False))
+        assert make_phantom(NONE, 7, index, **SMALL).box is None
+
+
+@pytest.mark.parametrize("label", LESIONS)
+def test_lesion_size_in_mm_independent_of_pixel_spacing(label):
+    # the same field (76.8 mm) at 0.2 mm and at 0.1 mm per pixel: the same lesion in mm
+    a = make_phantom(label, 3, 1, shape=(384, 384), spacing_mm=0.2)
+    b = make_phantom(label, 3, 1, shape=(768, 768), spacing_mm=0.1)
+    box_a = np.array(a.box) * 0.2
+    box_b = np.array(b.box) * 0.1
+    extent = max(box_b[2] - box_b[0], box_b[3] - box_b[1])
+    # equal within a pixel or two (faint tails cross the box threshold at slightly other places)
+    assert np.abs(box_a - box_b).max() <= 0.5 + 0.03 * extent, (box_a, box_b)
+    assert a.radiograph.size_mm == pytest.approx(b.radiograph.size_mm)
+
+
+def test_same_arguments_give_identical_bytes_and_different_index_differs():
+    a = make_phantom("phlebolith_ring", 5, 2, **SMALL)
+    b = make_phantom("phlebolith_ring", 5, 2, **SMALL)
+    c = make_phantom("phlebolith_ring", 5, 3, **SMALL)
+    assert a.stored.tobytes() == b.stored.tobytes() and a.box == b.box and a.header == b.header
+    assert a.stored.tobytes() != c.stored.tobytes()
+    assert a.radiograph.pixels.dtype == np.float32 and a.stored.dtype == np.uint16
+    assert 0.0 <= a.radiograph.pixels.min() and a.radiograph.pixels.max() <= 1.0
+    assert 10 <= a.header["bits_stored"] <= 16 and a.stored.max() < (1 << a.header["bits_stored"])
+
+
+def _digest(args: tuple[str, int]) -> str:
+    label, index = args
+    return hashlib.sha256(make_phantom(label, 9, index, **SMALL).stored.tobytes()).hexdigest()
+
+
+def test_identical_bytes_in_worker_processes():
+    jobs = [(c, i) for i, c in enumerate(CLASSES)]
+    here = [_digest(j) for j in jobs]
+    with mp.get_context("spawn").Pool(2) as pool:
+        there = pool.map(_digest, jobs)
+    assert here == there
+
+
+def test_nuisance_factors_do_not_depend_on_the_label(monkeypatch):
+    """Given the same random streams, everything but the lesion is the same for every label
+    (the one documented exception: chondrocalcinosis_line always gets a joint)."""
+    fixed = sample_mod._streams("none", 4, 4)
+    monkeypatch.setattr(sample_mod, "_streams", lambda label, seed, index: fixed)
+    ref = draw_scene(NONE, 4, 4, **SMALL)
+    for label in LESIONS:
+        sc = draw_scene(label, 4, 4, **SMALL)
+        assert sc.exposure == ref.exposure and sc.display == ref.display and sc.mu == ref.mu
+        nuisance = {k: v for k, v in sc.params.items() if not k.startswith("lesions")}
+        ref_nuisance = {k: v for k, v in ref.params.items() if not k.startswith("lesions")}
+        if label == "chondrocalcinosis_line" and ref.anatomy.kind != "joint":
+            continue
+        assert nuisance == ref_nuisance
+        for m in ref.thickness:
+            assert np.array_equal(sc.thickness[m], ref.thickness[m])
+
+
+def test_nuisance_varies_across_samples():
+    scenes = [draw_scene(NONE, 1, i, shape=(96, 96)) for i in range(40)]
+    assert len({round(s.grid.spacing, 4) for s in scenes}) > 30
+    assert all(0.1 <= s.grid.spacing <= 0.2 for s in scenes)
+    assert {s.anatomy.kind for s in scenes} == {"shaft", "joint", "trunk"}
+    assert len({s.display["bits_stored"] for s in scenes}) >= 4
+    assert {s.display["monochrome1"] for s in scenes} == {True, False}
+    photons = [s.exposure["photons"] for s in scenes]
+    assert min(photons) >= 300 and max(photons) <= 10000 and max(photons) / min(photons) > 5
+
+
+def test_every_range_has_a_source_and_lesion_sizes_cite_a_document():
+    entries = dict(iter_entries())
+    assert len(entries) > 80
+    for name, e in entries.items():
+        assert str(e.get("source", "")).strip(), f"{name} has no source"
+    docs = ("UW Radiology", "Dalinka", "slide deck", "Connor", "Melaki", "patterns.md")
+    for name in ("lesions.rice_grain.length_mm", "lesions.phlebolith_ring.diameter_mm",
+                 "lesions.sheet.length_mm", "lesions.tumoral_glob.size_mm",
+                 "lesions.chondrocalcinosis_line.thickness_mm", "lesions.trabeculated_ossification.length_mm",
+                 "lesions.trabeculated_ossification.cleft_mm"):
+        assert any(d in entries[name]["source"] for d in docs), name
+
+
+def test_bad_arguments_raise():
+    with pytest.raises(ValueError, match="unknown pattern"):
+        make_phantom("rice", 0, 0)
+    with pytest.raises(ValueError, match=">= 0"):
+        make_phantom("none", -1, 0)
