@@ -62,48 +62,16 @@ def phantom_pixels(shape: tuple[int, int], box: tuple[int, int, int, int] | None
 
 def write_source_dicom(path: Path, pixels: np.ndarray, *, spacing_mm: float = 0.2,
                        patient_name: str = "Doe^Jane", patient_id: str = "PID-1",
-                       study_uid: str | None = None) -> Path:
-    """A DX 'For Presentation' image with 12-bit MONOCHROME2 pixels, written with pydicom."""
-    from pydicom.dataset import FileMetaDataset
-    from pydicom.uid import DigitalXRayImageStorageForPresentation, ExplicitVRLittleEndian, generate_uid
-    from pydicom import Dataset
+                       compression: str | None = None) -> Path:
+    """A DX image (12-bit MONOCHROME2) through the project's writer; ``pixels`` (rows, cols)
+    or (frames, rows, cols) in 0..1."""
+    from calcvision.io.dicom_write import write_radiograph
 
-    ds = Dataset()
-    ds.file_meta = FileMetaDataset()
-    ds.file_meta.MediaStorageSOPClassUID = DigitalXRayImageStorageForPresentation
-    ds.file_meta.MediaStorageSOPInstanceUID = generate_uid()
-    ds.file_meta.TransferSyntaxUID = ExplicitVRLittleEndian
-    ds.SOPClassUID = DigitalXRayImageStorageForPresentation
-    ds.SOPInstanceUID = ds.file_meta.MediaStorageSOPInstanceUID
-    ds.StudyInstanceUID = study_uid or generate_uid()
-    ds.SeriesInstanceUID = generate_uid()
-    ds.PatientName = patient_name
-    ds.PatientID = patient_id
-    ds.PatientBirthDate = ""
-    ds.PatientSex = "F"
-    ds.StudyDate = "20260101"
-    ds.StudyTime = "120000"
-    ds.StudyID = "1"
-    ds.AccessionNumber = "ACC1"
-    ds.ReferringPhysicianName = ""
-    ds.Modality = "DX"
-    ds.SeriesNumber = 1
-    ds.InstanceNumber = 1
-    ds.Manufacturer = "test"
-    ds.ImageType = ["ORIGINAL", "PRIMARY"]
-    ds.PresentationIntentType = "FOR PRESENTATION"
-    ds.PatientOrientation = ["L", "F"]
-    ds.ImagerPixelSpacing = [spacing_mm, spacing_mm]
-    ds.SamplesPerPixel = 1
-    ds.PhotometricInterpretation = "MONOCHROME2"
-    ds.Rows, ds.Columns = pixels.shape
-    ds.BitsAllocated = 16
-    ds.BitsStored = 12
-    ds.HighBit = 11
-    ds.PixelRepresentation = 0
-    ds.PixelData = np.round(pixels * 4095).astype(np.uint16).tobytes()
-    ds.save_as(path, enforce_file_format=True)
-    return path
+    stored = np.round(np.clip(pixels, 0, 1) * 4095).astype(np.uint16)
+    return write_radiograph(path, stored, spacing_mm=(spacing_mm, spacing_mm), bits_stored=12,
+                            compression=compression, patient_id=patient_id,
+                            extra={"PatientName": patient_name, "AccessionNumber": f"ACC-{patient_id}",
+                                   "PatientOrientation": ["L", "F"]})
 
 
 def result_row(path: Path | str, pattern: str, box: tuple[int, int, int, int] | None, *,
@@ -144,40 +112,47 @@ def write_results(out_dir: Path, rows: list[dict]) -> Path:
 
 
 XSS_CONTEXT = '<img src=x onerror=alert(2)>'
-BATCH = [  # (pattern, box, top diagnosis, patient name)
-    ("tumoral_glob", (100, 50, 160, 110), "Tumoral calcinosis", XSS),
-    ("none", None, "No soft-tissue calcification", "Doe^John"),
-    ("rice_grain", (200, 20, 230, 60), "Cysticercosis – Taenia solium", "Roe^Jane"),
+# file, frame, pattern, box (x0, y0, x1, y1), top diagnosis, patient name
+BATCH = [
+    ("img0.dcm", 0, "tumoral_glob", (100, 50, 160, 110), "Tumoral calcinosis", XSS),
+    ("img1.dcm", 0, "none", None, "No soft-tissue calcification", "Doe^John"),
+    ("img2.dcm", 0, "rice_grain", (200, 20, 230, 60), "Cysticercosis – Taenia solium", "Roe^Jane"),
+    ("multi.dcm", 1, "rice_grain", (40, 200, 80, 240), "Injection granuloma", "Poe^Edgar"),
+    ("plain.png", 0, "rice_grain", (300, 100, 340, 150), "Dermatomyositis", ""),
 ]
+MULTIFRAME_SC = "1.2.840.10008.5.1.4.1.1.7.3"  # Multi-frame Grayscale Word Secondary Capture
+DICOM_ROWS = [i for i, b in enumerate(BATCH) if b[0].endswith(".dcm")]
 
 
 def make_batch(out_dir: Path, shape: tuple[int, int] = (300, 400)) -> list[dict]:
-    """Three DICOM sources (a lesion with an XSS PatientName, a normal, another lesion) plus one
+    """The sources of ``BATCH`` (DICOM, one RLE-compressed, a 2-frame file, a PNG) plus one
     error row, with results.jsonl in ``out_dir``; returns the row objects written."""
+    import pydicom
+    from PIL import Image
+
     src_dir = out_dir / "src"
     src_dir.mkdir(parents=True, exist_ok=True)
     rows = []
-    for i, (pattern, box, top, name) in enumerate(BATCH):
-        src = write_source_dicom(src_dir / f"img{i}.dcm", phantom_pixels(shape, box, seed=i), patient_name=name,
-                                 patient_id=f"PID-{i}")
-        import pydicom
-
-        uid = pydicom.dcmread(src, stop_before_pixels=True).SOPInstanceUID
+    for i, (name, frame, pattern, box, top, patient) in enumerate(BATCH):
+        src, pixels = src_dir / name, phantom_pixels(shape, box, seed=i)
+        sop = ""
+        if name.endswith(".png"):
+            Image.fromarray(np.round(pixels * 255).astype(np.uint8)).save(src)
+        else:
+            if frame:
+                pixels = np.stack([phantom_pixels(shape, None, seed=99)] * frame + [pixels])
+            write_source_dicom(src, pixels, patient_name=patient, patient_id=f"PID-{i}",
+                               compression="rle" if i == 2 else None)
+            if frame:  # a SOP class whose IOD has frames, so that references may name one
+                ds = pydicom.dcmread(src)
+                ds.SOPClassUID = ds.file_meta.MediaStorageSOPClassUID = MULTIFRAME_SC
+                ds.save_as(src)
+            sop = pydicom.dcmread(src, stop_before_pixels=True).SOPInstanceUID
         context = {"age_years": 54, "patient_id": XSS_CONTEXT} if i == 0 else None
-        rows.append(result_row(src, pattern, box, sop_uid=uid, context=context, top=top))
-    rows.append({"path": str(src_dir / "broken.dcm"), "frame": 0, "status": "error", "reason": "truncated file <eof>"})
+        row = result_row(src, pattern, box, sop_uid=sop, context=context, top=top)
+        row["frame"] = frame
+        rows.append(row)
+    rows.append({"path": str(src_dir / "broken.dcm"), "frame": None, "status": "error",
+                 "reason": "truncated file <eof>"})
     write_results(out_dir, rows)
     return rows
-
-
-def pydicom_reader(path: Path) -> list:
-    """Stand-in for calcvision.io.read_radiograph on the files written above (12-bit MONOCHROME2)."""
-    import pydicom
-
-    from calcvision.io.radiograph import Provenance, Radiograph
-
-    ds = pydicom.dcmread(path)
-    prov = Provenance(str(path), sop_instance_uid=ds.SOPInstanceUID, study_instance_uid=ds.StudyInstanceUID,
-                      patient_id=str(ds.PatientID), patient_name=str(ds.PatientName), accession=str(ds.AccessionNumber))
-    sp = tuple(float(v) for v in ds.ImagerPixelSpacing)
-    return [Radiograph((ds.pixel_array / 4095.0).astype(np.float32), sp, "ImagerPixelSpacing", prov)]

@@ -11,7 +11,7 @@ import pytest
 from calcvision.errors import InputError, UsageError
 from calcvision.report import parse_kinds
 from calcvision.report.rows import load_results
-from tests.report_helpers import make_batch, result_row, write_results
+from tests.report_helpers import DICOM_ROWS, make_batch, result_row, write_results
 
 
 def _cli(*args: str) -> subprocess.CompletedProcess:
@@ -24,8 +24,8 @@ def test_cli_writes_html_sr_sc_into_the_output_folder(tmp_path):
     proc = _cli(str(tmp_path), "--kinds", "html,sr,sc", "--no-saliency")
     assert proc.returncode == 0, proc.stderr
     assert (tmp_path / "report.html").is_file()
-    assert len(list((tmp_path / "dicom_sr").glob("*.dcm"))) == 3
-    assert len(list((tmp_path / "dicom_sc").glob("*.dcm"))) == 3
+    assert len(list((tmp_path / "dicom_sr").glob("*.dcm"))) == len(DICOM_ROWS)
+    assert len(list((tmp_path / "dicom_sc").glob("*.dcm"))) == len(DICOM_ROWS)
     assert "Traceback" not in proc.stderr
     assert {p: p.read_bytes() for p in (tmp_path / "src").iterdir()} == before  # inputs untouched
 

@@ -17,14 +17,14 @@ from calcvision.report import write_reports
 from calcvision.report.dicom_sr import sr_codes
 from calcvision.report.rows import load_results
 from tests.external_tools import require_tool
-from tests.report_helpers import BATCH, BrightSpotModel, make_batch, pydicom_reader
+from tests.report_helpers import BATCH, DICOM_ROWS, BrightSpotModel, make_batch
 
 
 @pytest.fixture(scope="module")
 def batch(tmp_path_factory):
     out = tmp_path_factory.mktemp("report_dicom")
     make_batch(out)
-    res = write_reports(out, {"sr", "sc"}, model=BrightSpotModel(), reader=pydicom_reader)
+    res = write_reports(out, {"sr", "sc"}, model=BrightSpotModel())
     return out, res
 
 
@@ -32,9 +32,15 @@ def _source(row) -> pydicom.Dataset:
     return pydicom.dcmread(row.path)
 
 
-def test_one_sr_and_one_sc_per_ok_image_named_by_hash(batch):
+def _dicom_rows(out):
+    return [r for r in load_results(out) if r.index in DICOM_ROWS]
+
+
+def test_one_sr_and_one_sc_per_ok_dicom_image_named_by_hash(batch):
     out, res = batch
-    assert len(res.sr) == len(res.sc) == len(BATCH)
+    assert len(res.sr) == len(res.sc) == len(DICOM_ROWS)
+    png = BATCH.index(next(b for b in BATCH if b[0].endswith(".png")))
+    assert "source is not a DICOM image: no SR or SC" in res.notes[png]
     for p in res.sr + res.sc:
         assert p.parent.parent == out and p.parent.name in ("dicom_sr", "dicom_sc")
         assert len(p.stem) == 16 and all(c in "0123456789abcdef" for c in p.stem)
@@ -64,7 +70,7 @@ def test_dcmtk_reads_them(batch):
 
 def test_sr_reads_back_with_highdicom_in_the_source_study(batch):
     out, res = batch
-    rows = [r for r in load_results(out) if r.ok]
+    rows = _dicom_rows(out)
     series = set()
     for row, path in zip(rows, res.sr):
         src = _source(row)
@@ -85,7 +91,10 @@ def test_sr_reads_back_with_highdicom_in_the_source_study(batch):
         else:
             group = planar[0]
             assert group.roi.value_type.value == "SCOORD"
-            assert group.roi.ContentSequence[0].ReferencedSOPSequence[0].ReferencedSOPInstanceUID == src.SOPInstanceUID
+            ref = group.roi.ContentSequence[0].ReferencedSOPSequence[0]
+            assert ref.ReferencedSOPInstanceUID == src.SOPInstanceUID
+            if row.frame:  # multi-frame source: the region names its frame (1-based)
+                assert int(ref.ReferencedFrameNumber) == row.frame + 1
             x0, y0, x1, y1 = row.box
             assert np.allclose(group.roi.value, [[x0, y0], [x1, y0], [x1, y1], [x0, y1], [x0, y0]])
         pattern_code = group.get_qualitative_evaluations()[0].value
@@ -96,12 +105,12 @@ def test_sr_reads_back_with_highdicom_in_the_source_study(batch):
         texts = [i.TextValue for i in group[0].ContentSequence if i.ValueType == "TEXT"]
         assert any(t.startswith("1. " + row.top_diagnosis) for t in texts)
         assert any(f"model_sha256={row.model_sha256}" in t for t in texts)
-    assert len(series) == len(rows)  # one new series per source study
+    assert len(series) == len(rows)  # one new series per source study (each source has its own)
 
 
 def test_sc_reads_back_with_box_and_heat_burned_in(batch):
     out, res = batch
-    rows = [r for r in load_results(out) if r.ok]
+    rows = _dicom_rows(out)
     for row, path in zip(rows, res.sc):
         src = _source(row)
         sc = pydicom.dcmread(path)
@@ -111,6 +120,8 @@ def test_sc_reads_back_with_box_and_heat_burned_in(batch):
         assert sc.SourceImageSequence[0].ReferencedSOPInstanceUID == src.SOPInstanceUID
         rgb = sc.pixel_array
         assert rgb.shape == (src.Rows, src.Columns, 3)
+        if row.frame:
+            assert sc.SourceImageSequence[0].ReferencedFrameNumber == row.frame + 1
         colour = np.abs(rgb.astype(int) - rgb.mean(axis=2, keepdims=True)).max(axis=2) > 25
         if row.box is None:
             assert not colour[60:].any()  # gray below the label band: no box, no heat
@@ -138,3 +149,17 @@ def test_standard_codes_exist_in_dicom_part16_with_that_meaning():
         else:
             assert e["scheme"] in ("99CALCV", "UCUM")
     assert checked >= 6
+
+
+def test_frames_are_named_only_for_multiframe_sop_classes():
+    from pydicom import Dataset
+
+    from calcvision.report.dicom_common import referenced_frames
+
+    ds = Dataset()
+    ds.SOPClassUID, ds.NumberOfFrames = "1.2.840.10008.5.1.4.1.1.1.1", 3  # a (non-conformant) 3-frame DX
+    assert referenced_frames(ds, 2) is None
+    ds.SOPClassUID = "1.2.840.10008.5.1.4.1.1.7.3"
+    assert referenced_frames(ds, 2) == [3]
+    ds.NumberOfFrames = 1
+    assert referenced_frames(ds, 0) is None

@@ -15,7 +15,7 @@ from calcvision.report import write_reports
 from calcvision.report.html import ImageEntry, render_html
 from calcvision.report.rows import load_results
 from tests.external_tools import dump_dom, screenshot
-from tests.report_helpers import BATCH, XSS, XSS_CONTEXT, BrightSpotModel, make_batch, pydicom_reader
+from tests.report_helpers import BATCH, XSS, XSS_CONTEXT, BrightSpotModel, make_batch
 
 
 class DomIndex(HTMLParser):
@@ -73,7 +73,7 @@ def parse(dom: str) -> DomIndex:
 def batch(tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("report_html")
     make_batch(out)
-    write_reports(out, {"html"}, model=BrightSpotModel(), reader=pydicom_reader)
+    write_reports(out, {"html"}, model=BrightSpotModel())
     return out
 
 
@@ -85,20 +85,22 @@ def dom(batch, tmp_path_factory) -> DomIndex:
 def test_rendered_dom_has_every_image_row_pattern_and_top_diagnosis(batch, dom):
     assert dom.body_attrs.get("data-ready") == "1", "the page's script did not run (CSP or JS error)"
     rows = load_results(batch)
-    assert len(rows) == 4
+    assert len(rows) == len(BATCH) + 1
     for row in rows:
         assert f"row-{row.index}" in dom.ids
         assert dom.ids[f"row-{row.index}"]["data-status"] == row.status
-    for i, (pattern, _, top, _) in enumerate(BATCH):
+    for i, (name, frame, pattern, _, top, _) in enumerate(BATCH):
         assert dom.ids[f"row-{i}"]["data-pattern"] == pattern
+        assert name in dom.text_by_id[f"row-{i}"] and top in dom.text_by_id[f"row-{i}"]
         section = dom.text_by_id[f"img-{i}"]
-        assert pattern in section and top in section
-        assert top in dom.text_by_id[f"row-{i}"]
-    assert "truncated file <eof>" in dom.text_by_id["row-3"]
-    assert "img-3" not in dom.ids  # an error row has no per-image section
+        assert pattern in section and top in section and f"frame {frame}" in section
+        assert NOT_FOR_CLINICAL_USE in section
+    error = len(BATCH)
+    assert "truncated file <eof>" in dom.text_by_id[f"row-{error}"]
+    assert f"img-{error}" not in dom.ids  # an error row has no per-image section
     assert NOT_FOR_CLINICAL_USE in dom.text_by_id["notice"]
     pictures = [a for a in dom.imgs if (a.get("src") or "").startswith("data:image/png;base64,")]
-    assert len(pictures) == 3
+    assert len(pictures) == len(BATCH)
 
 
 def test_header_and_context_values_are_text_not_markup(dom):

@@ -32,6 +32,28 @@ def read_source_header(path: Path) -> Dataset | None:
     return ds if all(getattr(ds, k, None) for k in needed) else None
 
 
+SINGLE_FRAME_CLASSES = frozenset({
+    "1.2.840.10008.5.1.4.1.1.1",      # CR
+    "1.2.840.10008.5.1.4.1.1.1.1",    # DX for presentation
+    "1.2.840.10008.5.1.4.1.1.1.1.1",  # DX for processing
+    "1.2.840.10008.5.1.4.1.1.1.2",    # MG for presentation
+    "1.2.840.10008.5.1.4.1.1.1.2.1",  # MG for processing
+    "1.2.840.10008.5.1.4.1.1.1.3",    # IO for presentation
+    "1.2.840.10008.5.1.4.1.1.1.3.1",  # IO for processing
+    "1.2.840.10008.5.1.4.1.1.7",      # Secondary Capture
+})
+"""Image SOP classes whose IOD has no frames: a reference to them must not name a frame."""
+
+
+def referenced_frames(source: Dataset, frame: int) -> list[int] | None:
+    """[frame + 1] (DICOM frame numbers are 1-based) when the source is a multi-frame image
+    of a multi-frame SOP class; None otherwise (a non-conformant multi-frame CR/DX cannot be
+    referenced by frame, the frame is then named in the text)."""
+    if int(source.get("NumberOfFrames", 1) or 1) > 1 and source.SOPClassUID not in SINGLE_FRAME_CLASSES:
+        return [frame + 1]
+    return None
+
+
 def derived_uid(*parts: object) -> str:
     """A UID that is a pure function of ``parts`` (a rerun rewrites the same objects instead
     of adding duplicates to the PACS study)."""

@@ -13,7 +13,9 @@ import numpy as np
 from pydicom.dataset import Dataset
 
 from calcvision.patterns import NONE
-from calcvision.report.dicom_common import MANUFACTURER, NOT_FOR_DIAGNOSIS, SC_SERIES_NUMBER, UTF8, derived_uid
+from calcvision.report.dicom_common import (
+    MANUFACTURER, NOT_FOR_DIAGNOSIS, SC_SERIES_NUMBER, UTF8, derived_uid, referenced_frames,
+)
 from calcvision.report.overlay import render
 from calcvision.report.rows import ResultRow
 
@@ -62,8 +64,9 @@ def build_sc(source: Dataset, row: ResultRow, pixels: np.ndarray, heat: np.ndarr
     ref = Dataset()
     ref.ReferencedSOPClassUID = source.SOPClassUID
     ref.ReferencedSOPInstanceUID = source.SOPInstanceUID
-    if int(getattr(source, "NumberOfFrames", 1) or 1) > 1:
-        ref.ReferencedFrameNumber = row.frame + 1
+    frames = referenced_frames(source, row.frame)
+    if frames:
+        ref.ReferencedFrameNumber = frames[0]
     sc.SourceImageSequence = [ref]
     return sc
 

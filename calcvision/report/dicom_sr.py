@@ -33,7 +33,7 @@ from pydicom.sr.codedict import codes
 
 from calcvision.patterns import CLASSES, NONE
 from calcvision.report.dicom_common import (
-    MANUFACTURER, SR_SERIES_NUMBER, UTF8, algorithm_fields, derived_uid,
+    MANUFACTURER, SR_SERIES_NUMBER, UTF8, algorithm_fields, derived_uid, referenced_frames,
 )
 from calcvision.report.rows import ResultRow
 
@@ -68,10 +68,6 @@ def _diagnosis_text(rank: int, dx: dict) -> str:
     return f"{rank}. {dx.get('name') or dx.get('id') or '?'}" + (f" ({detail})" if detail else "")
 
 
-def _frame_numbers(source: Dataset, row: ResultRow) -> list[int] | None:
-    return [row.frame + 1] if int(getattr(source, "NumberOfFrames", 1) or 1) > 1 else None
-
-
 def build_sr(source: Dataset, row: ResultRow) -> hd.sr.Comprehensive3DSR:
     """The SR of ``row`` (an ``ok`` result) about the image whose header is ``source``."""
     table = sr_codes()
@@ -89,7 +85,7 @@ def build_sr(source: Dataset, row: ResultRow) -> hd.sr.Comprehensive3DSR:
         table["finding_type_ossification" if pattern == "trabeculated_ossification" else "finding_type_calcification"])
     common = dict(tracking_identifier=tracking, finding_type=finding, algorithm_id=algorithm,
                   measurements=measurements, qualitative_evaluations=evaluations)
-    frames = _frame_numbers(source, row)
+    frames = referenced_frames(source, row.frame)
     if row.box is not None and pattern != NONE:
         x0, y0, x1, y1 = row.box
         region = hd.sr.ImageRegion(
