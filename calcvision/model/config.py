@@ -1,0 +1,137 @@
+"""Training configuration: a YAML file validated by pydantic, with ``key.sub=value`` overrides."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Optional
+
+import yaml
+from pydantic import BaseModel, ConfigDict, ValidationError
+
+from calcvision.errors import InputError
+from calcvision.model.augment import AugmentConfig
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class ModelConfig(_Strict):
+    arch: str = "mobilenet_v3_small"
+    arch_kwargs: dict[str, Any] = {}
+    mm_per_pixel: float = 0.3
+    tile_px: int = 192
+
+
+class PhantomConfig(_Strict):
+    """Phantoms generated in memory: ``train_per_class`` images of each class with ``seed``,
+    ``val_per_class`` with ``val_seed``; ``shape`` / ``spacing_mm`` go to make_phantom."""
+
+    train_per_class: int = 200
+    val_per_class: int = 40
+    seed: int = 1
+    val_seed: int = 2
+    shape: Optional[tuple[int, int]] = None
+    spacing_mm: Optional[float] = None
+
+
+class LocalConfig(_Strict):
+    """A local dataset: a folder of class sub-folders or a CSV manifest."""
+
+    path: str
+    val_fraction: float = 0.2
+
+
+class DataConfig(_Strict):
+    phantoms: Optional[PhantomConfig] = PhantomConfig()
+    local: Optional[LocalConfig] = None
+    keep_px: int = 576
+    crops_per_epoch: int = 4096
+    batch_size: int = 64
+    num_workers: int = 1
+    background_fraction: float = 0.5
+    balance: bool = True
+    generate_workers: int = 2
+    cache_dir: Optional[str] = None
+
+
+class OptimConfig(_Strict):
+    lr: float = 3e-3
+    weight_decay: float = 1e-4
+    label_smoothing: float = 0.0
+
+
+class TrainerConfig(_Strict):
+    """Passed to ``lightning.Trainer``: accelerator/devices/num_nodes/strategy scale out."""
+
+    max_epochs: int = 10
+    accelerator: str = "cpu"
+    devices: Any = 1
+    num_nodes: int = 1
+    strategy: str = "auto"
+    precision: Any = "32-true"
+    log_every_n_steps: int = 10
+    enable_progress_bar: bool = True
+    deterministic: bool = False
+    limit_val_batches: Any = 1.0
+
+
+class EvalConfig(_Strict):
+    """Held-out test phantoms evaluated after training (never used for fitting)."""
+
+    phantoms_per_class: int = 40
+    seed: int = 3
+
+
+class TrainConfig(_Strict):
+    name: str = "model"
+    seed: int = 0
+    threads: Optional[int] = None
+    model: ModelConfig = ModelConfig()
+    data: DataConfig = DataConfig()
+    optim: OptimConfig = OptimConfig()
+    trainer: TrainerConfig = TrainerConfig()
+    augment: AugmentConfig = AugmentConfig()
+    evaluate: Optional[EvalConfig] = EvalConfig()
+    run_dir: str = "runs/model"
+    output: str = "runs/model/model.safetensors"
+    init_from: Optional[str] = None
+    resume: Optional[str] = None
+
+
+def _set(tree: dict, dotted: str, value: Any, where: str) -> None:
+    keys = dotted.split(".")
+    node = tree
+    for k in keys[:-1]:
+        if node.get(k) is None:
+            node[k] = {}
+        if not isinstance(node[k], dict):
+            raise InputError(f"{where}: {'.'.join(keys[:-1])} is not a section")
+        node = node[k]
+    node[keys[-1]] = value
+
+
+def load_config(path: str | Path | None, overrides: list[str] = ()) -> TrainConfig:
+    """Read ``path`` (YAML) and apply ``key.sub=value`` overrides (values parsed as YAML)."""
+    tree: dict = {}
+    if path is not None:
+        path = Path(path)
+        if not path.is_file():
+            raise InputError(f"{path}: config file not found")
+        try:
+            tree = yaml.safe_load(path.read_text()) or {}
+        except yaml.YAMLError as exc:
+            raise InputError(f"{path}: invalid YAML: {exc}".splitlines()[0]) from None
+        if not isinstance(tree, dict):
+            raise InputError(f"{path}: a config must be a mapping")
+    for ov in overrides:
+        if "=" not in ov:
+            raise InputError(f"override {ov!r}: expected key.sub=value")
+        key, raw = ov.split("=", 1)
+        _set(tree, key.strip(), yaml.safe_load(raw) if raw.strip() else None, f"override {ov!r}")
+    try:
+        return TrainConfig.model_validate(tree)
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        loc = ".".join(str(p) for p in err["loc"])
+        raise InputError(f"{path or 'config'}: {loc}: {err['msg']}") from None

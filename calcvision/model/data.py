@@ -1,0 +1,382 @@
+"""Training data: images at model scale ("items") and the tile crops cut from them.
+
+Sources: (a) phantoms from ``calcvision.phantoms.make_phantom`` generated in worker processes
+into an in-memory cache (optionally saved as ``.npz``), (b) a local dataset (a folder with one
+sub-folder per class id, or a CSV manifest ``path,label[,roi_x0,roi_y0,roi_x1,roi_y1][,spacing_mm]``)
+read through ``calcvision.io.read_radiograph``, validated up front, split stratified, (c) both.
+
+Every crop goes through :mod:`calcvision.model.preprocess` (resample_to_scale, pad_to_tile,
+normalise_tile), exactly as inference tiles do.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import json
+import multiprocessing as mp
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import torch
+from torch.utils.data import Dataset
+
+from calcvision.errors import InputError
+from calcvision.model.augment import Augment
+from calcvision.model.preprocess import normalise_tile, pad_to_tile, resample_to_scale
+from calcvision.patterns import CLASS_INDEX, CLASSES, NONE
+
+NONE_IDX = CLASS_INDEX[NONE]
+IMAGE_SUFFIXES = {".dcm", ".dicom", ".png", ".tif", ".tiff", ".jpg", ".jpeg", ""}
+Box = tuple[int, int, int, int]  # x0, y0, x1, y1 in pixels
+
+
+@dataclass
+class Item:
+    """One image at model scale: ``pixels`` uint16 (0..65535 = 0..1, to halve the cache's
+    memory), its class index and the lesion box (x0, y0, x1, y1) at model scale, if known."""
+
+    pixels: np.ndarray
+    label: int
+    box: Box | None
+    source: str
+
+    def image(self) -> np.ndarray:
+        return self.pixels.astype(np.float32) / 65535.0
+
+
+def to_item(pixels: np.ndarray, spacing_mm: tuple[float, float], mm_per_pixel: float, label: int,
+            box: Box | None, source: str, keep_px: int | None = None, rng: np.random.Generator | None = None) -> Item:
+    """Resample an image (and its box) to ``mm_per_pixel``; optionally keep only a window of
+    at most ``keep_px`` around the box (or a random one without box) to bound memory."""
+    img = resample_to_scale(pixels, spacing_mm, mm_per_pixel)
+    sy, sx = spacing_mm[0] / mm_per_pixel, spacing_mm[1] / mm_per_pixel
+    if box is not None:
+        x0, y0, x1, y1 = box
+        box = (int(np.floor(x0 * sx)), int(np.floor(y0 * sy)), int(np.ceil(x1 * sx)), int(np.ceil(y1 * sy)))
+    if keep_px is not None:
+        img, box = _window(img, box, keep_px, rng or np.random.default_rng(0))
+    q = np.clip(np.rint(img * 65535.0), 0, 65535).astype(np.uint16)
+    return Item(q, label, box, source)
+
+
+def _window(img: np.ndarray, box: Box | None, keep: int, rng: np.random.Generator) -> tuple[np.ndarray, Box | None]:
+    h, w = img.shape
+
+    def axis(n: int, lo: int | None, hi: int | None) -> int:
+        if n <= keep:
+            return 0
+        if lo is None:
+            return int(rng.integers(0, n - keep + 1))
+        centre = (lo + hi) // 2
+        return int(np.clip(centre - keep // 2, 0, n - keep))
+
+    oy = axis(h, None if box is None else box[1], None if box is None else box[3])
+    ox = axis(w, None if box is None else box[0], None if box is None else box[2])
+    out = img[oy:oy + keep, ox:ox + keep]
+    if box is not None:
+        box = (max(0, box[0] - ox), max(0, box[1] - oy), min(out.shape[1], box[2] - ox), min(out.shape[0], box[3] - oy))
+    return np.ascontiguousarray(out), box
+
+
+# --------------------------------------------------------------------------- phantoms
+
+
+@dataclass(frozen=True)
+class PhantomSpec:
+    """Which phantoms to make: ``n_per_class`` of each class with ``seed``; ``shape`` and
+    ``spacing_mm`` passed to make_phantom (None = the simulator's own choice)."""
+
+    seed: int
+    n_per_class: int
+    shape: tuple[int, int] | None = None
+    spacing_mm: float | None = None
+    classes: tuple[str, ...] = CLASSES
+
+
+def _phantom_job(args: tuple) -> Item:
+    label, seed, index, shape, spacing, mm_per_pixel, keep_px = args
+    from calcvision.phantoms import make_phantom
+
+    s = make_phantom(label, seed, index, shape=shape, spacing_mm=spacing)
+    r = s.radiograph
+    box = None if s.box is None else tuple(int(v) for v in s.box)
+    rng = np.random.default_rng([seed, index, CLASS_INDEX[label]])
+    return to_item(r.pixels, r.spacing_mm, mm_per_pixel, CLASS_INDEX[label], box,
+                   f"phantom:{label}:{seed}:{index}", keep_px, rng)
+
+
+def phantom_items(spec: PhantomSpec, mm_per_pixel: float, keep_px: int, workers: int = 2,
+                  cache_dir: str | Path | None = None) -> list[Item]:
+    """Generate (or load from ``cache_dir``) the phantoms of ``spec`` at model scale.
+
+    Deterministic: item k is make_phantom(label, seed, index) whatever ``workers`` is."""
+    key = json.dumps([spec.seed, spec.n_per_class, spec.shape, spec.spacing_mm, list(spec.classes),
+                      mm_per_pixel, keep_px, _phantoms_version()], sort_keys=True)
+    cache = None
+    if cache_dir is not None:
+        cache = Path(cache_dir) / f"phantoms-{hashlib.sha256(key.encode()).hexdigest()[:16]}.npz"
+        if cache.is_file():
+            return _load_items(cache)
+    jobs = [(label, spec.seed, i, spec.shape, spec.spacing_mm, mm_per_pixel, keep_px)
+            for i in range(spec.n_per_class) for label in spec.classes]
+    if workers > 1:
+        with mp.get_context("fork").Pool(workers) as pool:
+            items = pool.map(_phantom_job, jobs, chunksize=4)
+    else:
+        items = [_phantom_job(j) for j in jobs]
+    if cache is not None:
+        _save_items(cache, items)
+    return items
+
+
+def _phantoms_version() -> str:
+    try:
+        from calcvision import phantoms
+
+        return str(getattr(phantoms, "__version__", getattr(phantoms, "VERSION", "")))
+    except ImportError:
+        return ""
+
+
+def _save_items(path: Path, items: list[Item]) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    arrays = {f"p{i}": it.pixels for i, it in enumerate(items)}
+    index = [{"label": it.label, "box": it.box, "source": it.source} for it in items]
+    tmp = path.with_suffix(".tmp.npz")
+    np.savez(tmp, index=np.frombuffer(json.dumps(index).encode(), dtype=np.uint8), **arrays)
+    tmp.replace(path)
+
+
+def _load_items(path: Path) -> list[Item]:
+    with np.load(path, allow_pickle=False) as z:
+        index = json.loads(bytes(z["index"]).decode())
+        return [Item(z[f"p{i}"], d["label"], None if d["box"] is None else tuple(d["box"]), d["source"])
+                for i, d in enumerate(index)]
+
+
+# --------------------------------------------------------------------------- local dataset
+
+
+@dataclass(frozen=True)
+class LocalRow:
+    path: Path
+    label: str
+    roi: Box | None
+    spacing_mm: float | None
+    where: str  # "manifest.csv row 3" or the file path, for messages
+
+
+def scan_local(root: str | Path) -> list[LocalRow]:
+    """Rows of a local dataset: ``root`` is a CSV manifest or a folder of class sub-folders.
+
+    Raises InputError naming the row / folder and why (bad label, missing file, bad ROI)."""
+    root = Path(root)
+    if not root.exists():
+        raise InputError(f"{root}: local dataset not found")
+    rows = _scan_manifest(root) if root.is_file() else _scan_folder(root)
+    if not rows:
+        raise InputError(f"{root}: local dataset holds no images")
+    return rows
+
+
+def _scan_folder(root: Path) -> list[LocalRow]:
+    rows = []
+    for sub in sorted(p for p in root.iterdir() if p.is_dir() and not p.name.startswith(".")):
+        if sub.name not in CLASS_INDEX:
+            raise InputError(f"{sub}: folder name {sub.name!r} is not a class id; expected one of: {', '.join(CLASSES)}")
+        for f in sorted(p for p in sub.rglob("*") if p.is_file() and not p.name.startswith(".")):
+            if f.suffix.lower() in IMAGE_SUFFIXES:
+                rows.append(LocalRow(f, sub.name, None, None, str(f)))
+    return rows
+
+
+def _scan_manifest(path: Path) -> list[LocalRow]:
+    roi_cols = ("roi_x0", "roi_y0", "roi_x1", "roi_y1")
+    with open(path, newline="", encoding="utf-8-sig") as fh:
+        reader = csv.DictReader(fh)
+        cols = reader.fieldnames or []
+        for need in ("path", "label"):
+            if need not in cols:
+                raise InputError(f"{path}: manifest lacks the column {need!r} (has: {', '.join(cols)})")
+        rows = []
+        for n, rec in enumerate(reader, start=2):  # row 1 is the header
+            where = f"{path} row {n}"
+            label = (rec.get("label") or "").strip()
+            if label not in CLASS_INDEX:
+                raise InputError(f"{where}: label {label!r} is not a class id; expected one of: {', '.join(CLASSES)}")
+            f = Path((rec.get("path") or "").strip())
+            if not str(f):
+                raise InputError(f"{where}: empty path")
+            f = f if f.is_absolute() else path.parent / f
+            if not f.is_file():
+                raise InputError(f"{where}: file not found: {f}")
+            roi = None
+            vals = [(rec.get(c) or "").strip() for c in roi_cols]
+            if any(vals):
+                try:
+                    x0, y0, x1, y1 = (int(float(v)) for v in vals)
+                except ValueError:
+                    raise InputError(f"{where}: roi_x0..roi_y1 must be four numbers, got {vals}") from None
+                if not (0 <= x0 < x1 and 0 <= y0 < y1):
+                    raise InputError(f"{where}: roi must satisfy 0 <= x0 < x1 and 0 <= y0 < y1, got {vals}")
+                roi = (x0, y0, x1, y1)
+            spacing = None
+            sp = (rec.get("spacing_mm") or "").strip()
+            if sp:
+                try:
+                    spacing = float(sp)
+                except ValueError:
+                    raise InputError(f"{where}: spacing_mm {sp!r} is not a number") from None
+                if not 0 < spacing < 10:
+                    raise InputError(f"{where}: spacing_mm {spacing} outside (0, 10) mm")
+            rows.append(LocalRow(f, label, roi, spacing, where))
+    return rows
+
+
+def local_items(rows: list[LocalRow], mm_per_pixel: float, keep_px: int) -> list[Item]:
+    """Read every row (all frames) to model scale. Any unreadable image -> InputError naming
+    its row, raised here, before training starts."""
+    from calcvision.io import read_radiograph
+
+    items = []
+    for row in rows:
+        try:
+            frames = read_radiograph(row.path)
+        except InputError as exc:
+            raise InputError(f"{row.where}: unreadable image: {exc}") from None
+        except Exception as exc:  # a reader bug or odd file: still name the row
+            raise InputError(f"{row.where}: unreadable image: {type(exc).__name__}: {exc}") from None
+        if not frames:
+            raise InputError(f"{row.where}: no image frames in {row.path}")
+        for k, r in enumerate(frames):
+            spacing = (row.spacing_mm, row.spacing_mm) if row.spacing_mm else tuple(r.spacing_mm)
+            if row.roi is not None and (row.roi[2] > r.shape[1] or row.roi[3] > r.shape[0]):
+                raise InputError(f"{row.where}: roi {row.roi} outside the image ({r.shape[1]} x {r.shape[0]} px)")
+            items.append(to_item(r.pixels, spacing, mm_per_pixel, CLASS_INDEX[row.label], row.roi,
+                                 f"{row.path}#{k}", keep_px, np.random.default_rng(k)))
+    return items
+
+
+def stratified_split(items: list[Item], val_fraction: float, seed: int) -> tuple[list[Item], list[Item]]:
+    """Split per class (at least one validation image per class that has two or more)."""
+    rng = np.random.default_rng(seed)
+    train, val = [], []
+    for c in range(len(CLASSES)):
+        group = [it for it in items if it.label == c]
+        order = rng.permutation(len(group))
+        n_val = 0 if len(group) < 2 else max(1, int(round(val_fraction * len(group))))
+        val += [group[i] for i in order[:n_val]]
+        train += [group[i] for i in order[n_val:]]
+    return train, val
+
+
+# --------------------------------------------------------------------------- crops
+
+
+def crop_origin(shape: tuple[int, int], box: Box | None, tile_px: int, rng: np.random.Generator) -> tuple[int, int]:
+    """Top-left (y, x) of a tile: containing the box when it fits (jittered), inside the box
+    near its centre when the lesion is larger than a tile, anywhere without a box."""
+    h, w = shape
+
+    def axis(n: int, lo: int | None, hi: int | None) -> int:
+        if n <= tile_px:
+            return 0
+        if lo is None:
+            return int(rng.integers(0, n - tile_px + 1))
+        if hi - lo <= tile_px:
+            a, b = hi - tile_px, lo
+        else:  # lesion larger than a tile: stay well inside it
+            a, b = lo - tile_px // 4, hi - 3 * tile_px // 4
+        a, b = max(0, a), min(n - tile_px, b)
+        return int(rng.integers(a, b + 1)) if a <= b else int(np.clip((lo + hi - tile_px) // 2, 0, n - tile_px))
+
+    return axis(h, None if box is None else box[1], None if box is None else box[3]), \
+        axis(w, None if box is None else box[0], None if box is None else box[2])
+
+
+def background_origin(shape: tuple[int, int], box: Box, tile_px: int, rng: np.random.Generator,
+                      margin: int = 8, tries: int = 12) -> tuple[int, int] | None:
+    """A tile origin that does not touch the lesion box (plus ``margin``), or None."""
+    h, w = shape
+    for _ in range(tries):
+        y = int(rng.integers(0, max(1, h - tile_px + 1)))
+        x = int(rng.integers(0, max(1, w - tile_px + 1)))
+        if x + tile_px <= box[0] - margin or x >= box[2] + margin or y + tile_px <= box[1] - margin or y >= box[3] + margin:
+            return y, x
+    return None
+
+
+def make_tile(item: Item, origin: tuple[int, int], tile_px: int) -> np.ndarray:
+    """The float32 0..1 tile of ``item`` at ``origin`` (edge-padded if the image is small)."""
+    image = pad_to_tile(item.pixels, tile_px)
+    y, x = origin
+    return image[y:y + tile_px, x:x + tile_px].astype(np.float32) / 65535.0
+
+
+class CropDataset(Dataset):
+    """Tiles cut from items: ``(normalised tile [1, T, T], class index)``.
+
+    Training (``augment`` given): sample ``index`` of epoch ``epoch`` is a pure function of
+    ``(seed, epoch, index)``; classes are drawn uniformly (``balance``) so rare classes are
+    seen as often as common ones; a ``none`` draw takes, with probability
+    ``background_fraction``, a tile away from the lesion of a lesion image (hard negatives).
+    Evaluation (``augment`` None): a fixed list, one tile per item plus one background tile
+    per lesion item.
+    """
+
+    def __init__(self, items: list[Item], tile_px: int, *, seed: int, length: int | None = None,
+                 augment: Augment | None = None, balance: bool = True, background_fraction: float = 0.5,
+                 epoch: int = 0) -> None:
+        if not items:
+            raise InputError("no images to make tiles from")
+        self.items, self.tile_px, self.seed, self.augment = items, tile_px, seed, augment
+        self.balance, self.background_fraction, self.epoch = balance, background_fraction, epoch
+        self.by_class = {c: [i for i, it in enumerate(items) if it.label == c] for c in range(len(CLASSES))}
+        self.lesion_with_box = [i for i, it in enumerate(items) if it.label != NONE_IDX and it.box is not None]
+        self.present = [c for c, v in self.by_class.items() if v]
+        if augment is None:
+            self.fixed = self._fixed_plan()
+            self.length = len(self.fixed)
+        else:
+            self.fixed = None
+            self.length = int(length or len(items))
+
+    def _fixed_plan(self) -> list[tuple[int, tuple[int, int], int]]:
+        plan = []
+        for i, it in enumerate(self.items):
+            rng = np.random.default_rng([self.seed, i])
+            plan.append((i, crop_origin(it.pixels.shape, it.box, self.tile_px, rng), it.label))
+            if it.label != NONE_IDX and it.box is not None:
+                o = background_origin(it.pixels.shape, it.box, self.tile_px, rng)
+                if o is not None:
+                    plan.append((i, o, NONE_IDX))
+        return plan
+
+    def __len__(self) -> int:
+        return self.length
+
+    def labels(self) -> list[int]:
+        """Labels of the fixed evaluation plan."""
+        return [lab for _, _, lab in self.fixed or []]
+
+    def __getitem__(self, index: int) -> tuple[torch.Tensor, int]:
+        if self.fixed is not None:
+            i, origin, label = self.fixed[index]
+            tile = make_tile(self.items[i], origin, self.tile_px)
+            return normalise_tile(tile)[None], label
+        rng = np.random.default_rng([self.seed, self.epoch, index])
+        cls = self.present[int(rng.integers(len(self.present)))] if self.balance else self.items[int(rng.integers(len(self.items)))].label
+        origin = None
+        if cls == NONE_IDX and self.lesion_with_box and (not self.by_class[NONE_IDX] or rng.random() < self.background_fraction):
+            it = self.items[self.lesion_with_box[int(rng.integers(len(self.lesion_with_box)))]]
+            origin = background_origin(it.pixels.shape, it.box, self.tile_px, rng)
+        if origin is None:
+            pool = self.by_class[cls] if self.by_class[cls] else self.by_class[self.present[0]]
+            it = self.items[pool[int(rng.integers(len(pool)))]]
+            cls = it.label
+            origin = crop_origin(it.pixels.shape, it.box, self.tile_px, rng)
+        tile = make_tile(it, origin, self.tile_px)
+        tile = self.augment(tile, int(rng.integers(2**31)))
+        return normalise_tile(tile)[None], cls

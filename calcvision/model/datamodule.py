@@ -1,0 +1,83 @@
+"""The LightningDataModule: builds the item caches once (phantoms and/or a local dataset,
+validated up front) and serves a fresh, deterministic set of augmented crops every epoch."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytorch_lightning as pl
+from torch.utils.data import DataLoader
+
+from calcvision.errors import InputError
+from calcvision.model.augment import Augment
+from calcvision.model.config import TrainConfig
+from calcvision.model.data import CropDataset, Item, PhantomSpec, local_items, phantom_items, scan_local, stratified_split
+from calcvision.patterns import CLASSES
+
+
+class CalcDataModule(pl.LightningDataModule):
+    """Use with ``Trainer(reload_dataloaders_every_n_epochs=1)`` so each epoch gets new crops."""
+
+    def __init__(self, cfg: TrainConfig) -> None:
+        super().__init__()
+        self.cfg = cfg
+        self.train_items: list[Item] = []
+        self.val_items: list[Item] = []
+        self.description: dict[str, Any] = {}
+        self._built = False
+
+    def build(self) -> None:
+        """Make / read every image now (errors in a local dataset surface here, before fitting)."""
+        if self._built:
+            return
+        cfg, d = self.cfg, self.cfg.data
+        mpp, keep = cfg.model.mm_per_pixel, max(d.keep_px, cfg.model.tile_px)
+        desc: dict[str, Any] = {}
+        if d.local is not None:
+            rows = scan_local(d.local.path)
+            items = local_items(rows, mpp, keep)
+            tr, va = stratified_split(items, d.local.val_fraction, cfg.seed)
+            self.train_items += tr
+            self.val_items += va
+            desc["local"] = {"path": d.local.path, "images": len(items), "train": len(tr), "val": len(va),
+                             "per_class": {c: sum(it.label == i for it in items) for i, c in enumerate(CLASSES)}}
+        if d.phantoms is not None:
+            p = d.phantoms
+            tr = phantom_items(PhantomSpec(p.seed, p.train_per_class, p.shape, p.spacing_mm), mpp, keep,
+                               d.generate_workers, d.cache_dir)
+            va = phantom_items(PhantomSpec(p.val_seed, p.val_per_class, p.shape, p.spacing_mm), mpp, keep,
+                               d.generate_workers, d.cache_dir)
+            self.train_items += tr
+            self.val_items += va
+            desc["phantoms"] = {"seed": p.seed, "train_per_class": p.train_per_class, "val_seed": p.val_seed,
+                                "val_per_class": p.val_per_class, "shape": p.shape, "spacing_mm": p.spacing_mm}
+        if not self.train_items:
+            raise InputError("config: no training data (set data.phantoms and/or data.local)")
+        if not self.val_items:
+            raise InputError("config: no validation images (too few images per class in the local dataset)")
+        self.description = desc
+        self._built = True
+
+    def setup(self, stage: str | None = None) -> None:
+        self.build()
+
+    def train_set(self, epoch: int) -> CropDataset:
+        d = self.cfg.data
+        return CropDataset(self.train_items, self.cfg.model.tile_px, seed=self.cfg.seed, length=d.crops_per_epoch,
+                           augment=Augment(self.cfg.augment), balance=d.balance,
+                           background_fraction=d.background_fraction, epoch=epoch)
+
+    def val_set(self) -> CropDataset:
+        return CropDataset(self.val_items, self.cfg.model.tile_px, seed=self.cfg.seed + 1)
+
+    def _loader(self, ds: CropDataset) -> DataLoader:
+        n = self.cfg.data.num_workers
+        return DataLoader(ds, batch_size=self.cfg.data.batch_size, shuffle=False, num_workers=n,
+                          persistent_workers=False, drop_last=False)
+
+    def train_dataloader(self) -> DataLoader:
+        epoch = self.trainer.current_epoch if self.trainer is not None else 0
+        return self._loader(self.train_set(epoch))
+
+    def val_dataloader(self) -> DataLoader:
+        return self._loader(self.val_set())

@@ -1,0 +1,99 @@
+"""Tile-level evaluation: accuracy, macro-F1, per-class recall, confusion matrix, `none`
+false-positive rate, expected calibration error; figures written next to the JSON."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+from torch import nn
+from torch.utils.data import DataLoader, Dataset
+
+from calcvision.model.calibration import expected_calibration_error
+from calcvision.patterns import CLASS_INDEX, CLASSES, NONE
+
+
+@torch.no_grad()
+def predict_logits(net: nn.Module, dataset: Dataset, batch_size: int = 128, device: str = "cpu") -> tuple[torch.Tensor, torch.Tensor]:
+    """Raw logits and labels for every tile of ``dataset`` (network in eval mode)."""
+    was_training = net.training
+    net.eval()
+    out, labels = [], []
+    for x, y in DataLoader(dataset, batch_size=batch_size, shuffle=False, num_workers=0):
+        out.append(net(x.to(device)).float().cpu())
+        labels.append(torch.as_tensor(y))
+    net.train(was_training)
+    return torch.cat(out), torch.cat(labels)
+
+
+def compute_metrics(probs: np.ndarray, labels: np.ndarray) -> dict[str, Any]:
+    """Metrics of predicted probabilities ``[N, 7]`` against true class indices ``[N]``."""
+    probs = np.asarray(probs, dtype=np.float64)
+    labels = np.asarray(labels, dtype=np.int64)
+    pred = probs.argmax(axis=1)
+    k = len(CLASSES)
+    cm = np.zeros((k, k), dtype=np.int64)
+    np.add.at(cm, (labels, pred), 1)
+    tp = np.diag(cm).astype(float)
+    support = cm.sum(axis=1).astype(float)
+    predicted = cm.sum(axis=0).astype(float)
+    recall = np.divide(tp, support, out=np.full(k, np.nan), where=support > 0)
+    precision = np.divide(tp, predicted, out=np.zeros(k), where=predicted > 0)
+    f1 = np.divide(2 * precision * np.nan_to_num(recall), precision + np.nan_to_num(recall),
+                   out=np.zeros(k), where=(precision + np.nan_to_num(recall)) > 0)
+    present = support > 0
+    ni = CLASS_INDEX[NONE]
+    none_total = cm[ni].sum()
+    lesion_total = cm.sum() - none_total
+    nll = float(-np.mean(np.log(np.clip(probs[np.arange(len(labels)), labels], 1e-12, 1.0)))) if len(labels) else float("nan")
+    return {
+        "n": int(len(labels)),
+        "accuracy": float((pred == labels).mean()) if len(labels) else float("nan"),
+        "macro_f1": float(f1[present].mean()) if present.any() else float("nan"),
+        "per_class_recall": {c: (None if np.isnan(r) else float(r)) for c, r in zip(CLASSES, recall)},
+        "none_false_positive_rate": float((none_total - cm[ni, ni]) / none_total) if none_total else None,
+        "lesion_called_none_rate": float(cm[:, ni].sum() - cm[ni, ni]) / lesion_total if lesion_total else None,
+        "ece": expected_calibration_error(probs, labels),
+        "nll": nll,
+        "confusion": cm.tolist(),
+        "classes": list(CLASSES),
+    }
+
+
+def format_metrics(m: dict[str, Any]) -> str:
+    """A short human-readable block (what `calcvision evaluate` prints)."""
+    lines = [
+        f"tiles: {m['n']}",
+        f"accuracy: {m['accuracy']:.4f}",
+        f"macro-F1: {m['macro_f1']:.4f}",
+        f"none false-positive rate: {m['none_false_positive_rate']:.4f}" if m["none_false_positive_rate"] is not None else "none false-positive rate: n/a",
+        f"lesion called none: {m['lesion_called_none_rate']:.4f}" if m["lesion_called_none_rate"] is not None else "lesion called none: n/a",
+        f"ECE: {m['ece']:.4f}   NLL: {m['nll']:.4f}",
+        "per-class recall: " + ", ".join(f"{c} {r:.3f}" if r is not None else f"{c} n/a" for c, r in m["per_class_recall"].items()),
+        "confusion (rows true, cols predicted; " + ", ".join(CLASSES) + "):",
+    ]
+    lines += ["  " + " ".join(f"{v:5d}" for v in row) + f"  {c}" for c, row in zip(CLASSES, m["confusion"])]
+    return "\n".join(lines)
+
+
+def write_report(metrics: dict[str, Any], probs: np.ndarray, labels: np.ndarray, out_dir: str | Path) -> dict[str, str]:
+    """Write metrics.json, confusion_matrix.png and reliability.png into ``out_dir``."""
+    from calcvision.model.plots import confusion_png, reliability_png
+
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "metrics.json").write_text(json.dumps(metrics, indent=2))
+    confusion_png(np.array(metrics["confusion"]), out / "confusion_matrix.png")
+    reliability_png(probs, labels, out / "reliability.png", metrics["ece"])
+    return {"metrics": str(out / "metrics.json"), "confusion": str(out / "confusion_matrix.png"),
+            "reliability": str(out / "reliability.png")}
+
+
+def evaluate_net(net: nn.Module, temperature: float, dataset: Dataset, batch_size: int = 128) -> tuple[dict[str, Any], np.ndarray, np.ndarray]:
+    """Metrics of ``softmax(net(x) / temperature)`` on a fixed tile dataset."""
+    logits, labels = predict_logits(net, dataset, batch_size)
+    probs = torch.softmax(logits / temperature, dim=1).numpy()
+    return compute_metrics(probs, labels.numpy()), probs, labels.numpy()

@@ -1,0 +1,50 @@
+"""The LightningModule: a network from :mod:`calcvision.model.network` trained with
+cross-entropy, AdamW and a one-cycle learning-rate schedule."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytorch_lightning as pl
+import torch
+import torch.nn.functional as F
+
+from calcvision.model.network import build_network
+from calcvision.patterns import CLASSES
+
+
+class CalcLightningModule(pl.LightningModule):
+    """Hyper-parameters are plain values (saved in Lightning checkpoints; resumable with
+    ``weights_only`` loading)."""
+
+    def __init__(self, arch: str, arch_kwargs: dict[str, Any], mm_per_pixel: float, tile_px: int,
+                 lr: float = 3e-3, weight_decay: float = 1e-4, label_smoothing: float = 0.0) -> None:
+        super().__init__()
+        self.save_hyperparameters()
+        self.net = build_network(arch, len(CLASSES), **arch_kwargs)
+        self._val: list[tuple[torch.Tensor, torch.Tensor]] = []
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.net(x)
+
+    def training_step(self, batch: tuple[torch.Tensor, torch.Tensor], batch_idx: int) -> torch.Tensor:
+        x, y = batch
+        logits = self.net(x)
+        loss = F.cross_entropy(logits, y, label_smoothing=self.hparams.label_smoothing)
+        acc = (logits.argmax(1) == y).float().mean()
+        self.log("train_loss", loss, prog_bar=True, on_step=True, on_epoch=True, batch_size=len(y))
+        self.log("train_acc", acc, prog_bar=True, on_step=False, on_epoch=True, batch_size=len(y))
+        return loss
+
+    def validation_step(self, batch: tuple[torch.Tensor, torch.Tensor], batch_idx: int) -> None:
+        x, y = batch
+        logits = self.net(x)
+        self.log("val_loss", F.cross_entropy(logits, y), prog_bar=True, on_epoch=True, batch_size=len(y), sync_dist=True)
+        self.log("val_acc", (logits.argmax(1) == y).float().mean(), prog_bar=True, on_epoch=True,
+                 batch_size=len(y), sync_dist=True)
+
+    def configure_optimizers(self) -> Any:
+        opt = torch.optim.AdamW(self.parameters(), lr=self.hparams.lr, weight_decay=self.hparams.weight_decay)
+        total = max(1, int(self.trainer.estimated_stepping_batches))
+        sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=self.hparams.lr, total_steps=total, pct_start=0.15)
+        return {"optimizer": opt, "lr_scheduler": {"scheduler": sched, "interval": "step"}}

@@ -1,0 +1,80 @@
+"""The classifier networks: torchvision architectures adapted to one input channel.
+
+A network maps a normalised tile ``[B, 1, tile_px, tile_px]`` to seven raw logits. Weights are
+always initialised from scratch (no downloads). The architecture is named in the checkpoint
+(``arch`` + ``arch_kwargs``) so that a model file says how to rebuild itself.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Callable
+
+import torch
+import torchvision
+from torch import nn
+from torchvision.models.resnet import BasicBlock, ResNet
+
+from calcvision.patterns import CLASSES
+
+
+def _one_channel(conv: nn.Conv2d) -> nn.Conv2d:
+    """A copy of ``conv``'s geometry that takes one input channel (fresh weights)."""
+    return nn.Conv2d(1, conv.out_channels, conv.kernel_size, conv.stride, conv.padding, bias=conv.bias is not None)
+
+
+def _mobilenet_v3(ctor: Callable[..., nn.Module], num_classes: int, width_mult: float = 1.0, dropout: float = 0.2) -> nn.Module:
+    net = ctor(weights=None, num_classes=num_classes, width_mult=width_mult, dropout=dropout)
+    net.features[0][0] = _one_channel(net.features[0][0])
+    for m in net.modules():  # torchvision's 0.01 needs far longer runs than ours to settle
+        if isinstance(m, nn.BatchNorm2d):
+            m.momentum = 0.1
+    return net
+
+
+def _resnet18(num_classes: int) -> nn.Module:
+    net = torchvision.models.resnet18(weights=None, num_classes=num_classes)
+    net.conv1 = _one_channel(net.conv1)
+    return net
+
+
+def _resnet(num_classes: int, layers: tuple[int, int, int, int] = (1, 1, 1, 1)) -> nn.Module:
+    net = ResNet(BasicBlock, list(layers), num_classes=num_classes)
+    net.conv1 = _one_channel(net.conv1)
+    return net
+
+
+ARCHS: dict[str, Callable[..., nn.Module]] = {
+    "mobilenet_v3_small": lambda num_classes, **kw: _mobilenet_v3(torchvision.models.mobilenet_v3_small, num_classes, **kw),
+    "mobilenet_v3_large": lambda num_classes, **kw: _mobilenet_v3(torchvision.models.mobilenet_v3_large, num_classes, **kw),
+    "resnet18": _resnet18,
+    "resnet": _resnet,
+}
+"""Architecture name -> constructor(num_classes, **arch_kwargs)."""
+
+
+def build_network(arch: str, num_classes: int = len(CLASSES), **arch_kwargs: Any) -> nn.Module:
+    """Build ``arch`` with one input channel and ``num_classes`` outputs, randomly initialised."""
+    if arch not in ARCHS:
+        raise ValueError(f"unknown arch {arch!r}; expected one of: {', '.join(ARCHS)}")
+    return ARCHS[arch](num_classes, **arch_kwargs)
+
+
+def target_layer(net: nn.Module) -> nn.Module:
+    """The last convolutional block of ``net``: the layer Grad-CAM explains."""
+    if hasattr(net, "features"):  # MobileNet / EfficientNet family
+        return net.features[-1]
+    if hasattr(net, "layer4"):  # ResNet family
+        return net.layer4[-1]
+    raise ValueError(f"no Grad-CAM target layer known for {type(net).__name__}")
+
+
+def count_parameters(net: nn.Module) -> int:
+    return sum(p.numel() for p in net.parameters())
+
+
+def check_tiles(x: torch.Tensor, tile_px: int) -> None:
+    """Raise ValueError unless ``x`` is a ``[B, 1, tile_px, tile_px]`` float tensor."""
+    if x.ndim != 4 or x.shape[1] != 1 or x.shape[2] != tile_px or x.shape[3] != tile_px:
+        raise ValueError(f"expected tiles of shape [B, 1, {tile_px}, {tile_px}], got {list(x.shape)}")
+    if not torch.is_floating_point(x):
+        raise ValueError(f"expected a float tensor, got {x.dtype}")

@@ -1,0 +1,42 @@
+"""Access to the five source documents for the ddx tests (quotes must be verbatim).
+
+The documents are not part of the repository; set CALCVISION_SEEDS to their folder (default
+/work/shared/seeds). Tests that need them are skipped when the folder is absent.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from functools import lru_cache
+from pathlib import Path
+
+SEEDS = Path(os.environ.get("CALCVISION_SEEDS", "/work/shared/seeds"))
+FILES = {  # document key in calcvision/ddx/kb/sources.yaml -> file in the seeds folder
+    "connor": "000_b21cb3e2ce2496b0.txt",
+    "uw": "001_d49bf4de922d9fd4.txt",
+    "dalinka": "002_699250e1bb08ea85.txt",
+    "slides": "003_0218c6dea18b98ae.txt",
+    "melaki": "004_4affce74ed1ee5bb.txt",
+}
+
+
+def available() -> bool:
+    return all((SEEDS / f).is_file() for f in FILES.values())
+
+
+def normalise(text: str) -> str:
+    """Drop superscript reference numbers and markdown emphasis, unify quotes and spaces."""
+    text = re.sub(r"<sup>.*?</sup>", "", text)
+    text = text.replace("*", "").replace("“", '"').replace("”", '"').replace("’", "'").replace("‘", "'")
+    return " ".join(text.split()).lower()
+
+
+@lru_cache(maxsize=None)
+def document(key: str) -> str:
+    return normalise((SEEDS / FILES[key]).read_text(encoding="utf-8"))
+
+
+def quoted(key: str, quote: str) -> bool:
+    """The quote occurs verbatim (after normalisation) in document `key`."""
+    return normalise(quote) in document(key)

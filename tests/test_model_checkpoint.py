@@ -1,0 +1,109 @@
+"""Model file: round trip, metadata checks, no unpickling, preprocessing parity."""
+
+from __future__ import annotations
+
+import json
+import pickle
+
+import numpy as np
+import pytest
+import torch
+from safetensors.torch import save_file
+
+from calcvision.errors import InputError
+from calcvision.model import load_model, read_meta, save_model
+from calcvision.model.checkpoint import make_meta
+from calcvision.model.data import CropDataset, to_item
+from calcvision.model.network import build_network
+from calcvision.model.preprocess import normalise_tile, resample_to_scale
+from calcvision.patterns import CLASSES
+
+ARCH, KW, T = "mobilenet_v3_small", {"width_mult": 0.25}, 64
+
+
+def _model_file(tmp_path, temperature=1.7, **meta_over):
+    torch.manual_seed(0)
+    net = build_network(ARCH, **KW).eval()
+    meta = make_meta(mm_per_pixel=0.5, tile_px=T, arch=ARCH, arch_kwargs=KW, temperature=temperature,
+                     training={"data": "test"}, metrics={"accuracy": 0.5})
+    meta.update(meta_over)
+    return net, save_model(tmp_path / "m.safetensors", net, meta)
+
+
+def test_round_trip_gives_identical_outputs_and_metadata(tmp_path):
+    net, path = _model_file(tmp_path)
+    m = load_model(path)
+    x = torch.randn(5, 1, T, T)
+    with torch.no_grad():
+        assert torch.equal(m.tile_logits(x), net(x))
+        p = m.tile_probs(x)
+    assert torch.allclose(p, torch.softmax(net(x).detach() / 1.7, 1))
+    assert m.classes == CLASSES and m.tile_px == T and m.mm_per_pixel == 0.5 and m.temperature == 1.7
+    assert m.meta["training"] == {"data": "test"} and m.meta["metrics"] == {"accuracy": 0.5}
+    assert len(m.sha256) == 64 and m.target_layer is not None
+    with pytest.raises(ValueError):
+        m.tile_logits(torch.randn(1, 1, T + 1, T))
+
+
+def test_wrong_classes_and_bad_files_are_input_errors(tmp_path):
+    _, path = _model_file(tmp_path, classes=list(reversed(CLASSES)))
+    with pytest.raises(InputError, match="classes"):
+        load_model(path)
+    junk = tmp_path / "junk.safetensors"
+    junk.write_bytes(b"not a model")
+    with pytest.raises(InputError, match="not a calcvision model"):
+        load_model(junk)
+    with pytest.raises(InputError, match="not found"):
+        load_model(tmp_path / "missing.safetensors")
+    plain = tmp_path / "plain.safetensors"
+    save_file({"w": torch.zeros(2)}, str(plain))
+    with pytest.raises(InputError, match="without calcvision metadata"):
+        load_model(plain)
+
+
+class _Bomb:
+    triggered = False
+
+    def __reduce__(self):
+        return (_trigger, ())
+
+
+def _trigger():
+    _Bomb.triggered = True
+    return {}
+
+
+def test_loading_never_unpickles(tmp_path):
+    """A pickle (torch.save) file posing as a model is refused without running its code."""
+    evil = tmp_path / "evil.safetensors"
+    evil.write_bytes(pickle.dumps({"state_dict": _Bomb()}))
+    with pytest.raises(InputError):
+        load_model(evil)
+    assert not _Bomb.triggered
+
+
+def test_weights_that_do_not_fit_are_input_errors(tmp_path):
+    _, path = _model_file(tmp_path, arch_kwargs={"width_mult": 0.5})
+    with pytest.raises(InputError, match="do not fit"):
+        load_model(path)
+
+
+def test_metadata_is_plain_json(tmp_path):
+    _, path = _model_file(tmp_path)
+    meta = read_meta(path)
+    assert json.loads(json.dumps(meta)) == meta
+    assert meta["normalisation"]["function"].endswith("normalise_tile")
+
+
+def test_training_tile_equals_inference_tile():
+    """The crop the trainer sees and the tile inference cuts at the same place are identical."""
+    rng = np.random.default_rng(0)
+    pixels = rng.random((300, 260), dtype=np.float32)
+    spacing, mpp, tile = (0.15, 0.2), 0.3, 48
+    item = to_item(pixels, spacing, mpp, 6, None, "x")
+    ds = CropDataset([item], tile, seed=0)
+    x_train, _ = ds[0]
+    y, x = ds.fixed[0][1]
+    inf = resample_to_scale(pixels, spacing, mpp)
+    x_inf = normalise_tile(inf[y:y + tile, x:x + tile])
+    assert torch.allclose(x_train[0], x_inf, atol=2e-4)  # uint16 storage of the cache: < 1e-5 in 0..1
