@@ -112,7 +112,7 @@ def write_results(out_dir: Path, rows: list[dict]) -> Path:
 
 
 XSS_CONTEXT = '<img src=x onerror=alert(2)>'
-# file, frame, pattern, box (x0, y0, x1, y1), top diagnosis, patient name
+# file, frame, pattern, box (x0, y0, x1, y1), top diagnosis (row 0: from calcvision.ddx), patient name
 BATCH = [
     ("img0.dcm", 0, "tumoral_glob", (100, 50, 160, 110), "Tumoral calcinosis", XSS),
     ("img1.dcm", 0, "none", None, "No soft-tissue calcification", "Doe^John"),
@@ -148,9 +148,14 @@ def make_batch(out_dir: Path, shape: tuple[int, int] = (300, 400)) -> list[dict]
                 ds.SOPClassUID = ds.file_meta.MediaStorageSOPClassUID = MULTIFRAME_SC
                 ds.save_as(src)
             sop = pydicom.dcmread(src, stop_before_pixels=True).SOPInstanceUID
-        context = {"age_years": 54, "patient_id": XSS_CONTEXT} if i == 0 else None
+        context = {"age_years": 54, "dialysis": True, "patient_id": XSS_CONTEXT} if i == 0 else None
         row = result_row(src, pattern, box, sop_uid=sop, context=context, top=top)
         row["frame"] = frame
+        if i == 0:  # the real engine's output, explanations and citations included
+            from calcvision.ddx import parse_context, rank
+
+            ddx = rank({c: row[f"p_{c}"] for c in CLASSES}, parse_context(context, "test context"))
+            row["differential"], row["top_diagnosis"] = ddx.to_dict(), ddx.top_name
         rows.append(row)
     rows.append({"path": str(src_dir / "broken.dcm"), "frame": None, "status": "error",
                  "reason": "truncated file <eof>"})

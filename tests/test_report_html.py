@@ -89,7 +89,8 @@ def test_rendered_dom_has_every_image_row_pattern_and_top_diagnosis(batch, dom):
     for row in rows:
         assert f"row-{row.index}" in dom.ids
         assert dom.ids[f"row-{row.index}"]["data-status"] == row.status
-    for i, (name, frame, pattern, _, top, _) in enumerate(BATCH):
+    for i, (name, frame, pattern, _, _, _) in enumerate(BATCH):
+        top = rows[i].top_diagnosis
         assert dom.ids[f"row-{i}"]["data-pattern"] == pattern
         assert name in dom.text_by_id[f"row-{i}"] and top in dom.text_by_id[f"row-{i}"]
         section = dom.text_by_id[f"img-{i}"]
@@ -99,6 +100,10 @@ def test_rendered_dom_has_every_image_row_pattern_and_top_diagnosis(batch, dom):
     assert "truncated file <eof>" in dom.text_by_id[f"row-{error}"]
     assert f"img-{error}" not in dom.ids  # an error row has no per-image section
     assert NOT_FOR_CLINICAL_USE in dom.text_by_id["notice"]
+    for dx in rows[0].differential:  # every diagnosis of the real engine with its citations
+        assert dx["name"] in dom.text_by_id["img-0"]
+        for x in dx["explanation"]:
+            assert x["source"] in dom.text_by_id["img-0"]
     pictures = [a for a in dom.imgs if (a.get("src") or "").startswith("data:image/png;base64,")]
     assert len(pictures) == len(BATCH)
 
