@@ -22,6 +22,8 @@ from calcvision.patterns import CLASSES
 from calcvision.report.rows import ResultRow
 
 BAR_PX = 220
+OPEN_DIAGNOSES = 2
+"""Explanations of the first diagnoses are expanded; the rest open on a click."""
 
 
 @dataclass
@@ -126,7 +128,7 @@ def _differential(row: ResultRow) -> str:
     if not row.differential:
         return '<p class="small">No differential recorded.</p>'
     items = []
-    for dx in row.differential:
+    for rank, dx in enumerate(row.differential):
         expl = "".join(
             f"<tr><td>{esc(x.get('factor'))}</td><td>{esc(x.get('value'))}</td>"
             f"<td>{esc(x.get('log10_lr'))}</td><td>{esc(x.get('source'))}</td></tr>"
@@ -136,11 +138,13 @@ def _differential(row: ResultRow) -> str:
         sources = "".join(f"<li>{esc(s)}</li>" for s in dx.get("sources") or [])
         p = dx.get("probability")
         p_txt = f"{float(p):.2f}" if isinstance(p, (int, float)) else ""
+        why = expl_table + (f'<div class="small">Sources:<ul>{sources}</ul></div>' if sources else "")
         items.append(
             f'<li class="diagnosis"><strong class="dx-name">{esc(dx.get("name") or dx.get("id"))}</strong> '
             f"p={esc(p_txt)} <span class=\"tier-{esc(dx.get('tier'))}\">{esc(dx.get('tier'))}</span> "
-            f"<span class=\"small\">{esc(dx.get('mechanism'))}</span>{expl_table}"
-            + (f'<div class="small">Sources:<ul>{sources}</ul></div>' if sources else "") + "</li>")
+            f"<span class=\"small\">{esc(dx.get('mechanism'))}</span>"
+            + (f"<details{' open' if rank < OPEN_DIAGNOSES else ''}><summary class=\"small\">why: explanation and "
+               f"sources</summary>{why}</details>" if why else "") + "</li>")
     return f'<ol class="dx">{"".join(items)}</ol>'
 
 
