@@ -93,7 +93,8 @@ def result_row(path: Path | str, pattern: str, box: tuple[int, int, int, int] | 
                               "source": "UW Radiology, Soft Tissue Calcifications, DDx table"}],
              "sources": ["UW Radiology, Soft Tissue Calcifications"]},
             {"id": "d2", "name": "Dystrophic calcification", "synonyms": [], "probability": 0.3,
-             "tier": "common", "mechanism": "dystrophic", "explanation": [], "sources": ["Dalinka & Melchior 1980, Table I"]},
+             "tier": "common", "mechanism": "dystrophic", "explanation": [],
+             "sources": ["Dalinka & Melchior 1980, Table I"]},
         ],
         "next_questions": [{"field": "phosphate_mg_dl", "why": "separates metastatic from dystrophic"}],
     }

@@ -15,7 +15,8 @@ from tests.report_helpers import DICOM_ROWS, make_batch, result_row, write_resul
 
 
 def _cli(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "calcvision", "report", *args], capture_output=True, text=True, timeout=300)
+    return subprocess.run([sys.executable, "-m", "calcvision", "report", *args],
+                          capture_output=True, text=True, timeout=300)
 
 
 def test_cli_writes_html_sr_sc_into_the_output_folder(tmp_path):

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pydicom
@@ -52,6 +55,16 @@ def referenced_frames(source: Dataset, frame: int) -> list[int] | None:
     if int(source.get("NumberOfFrames", 1) or 1) > 1 and source.SOPClassUID not in SINGLE_FRAME_CLASSES:
         return [frame + 1]
     return None
+
+
+@contextmanager
+def quiet_person_name_warnings() -> Iterator[None]:
+    """Silence highdicom's "unlikely to represent the intended person name" warning: the names
+    are the source's own, copied unchanged, and it would otherwise print once per image."""
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message=".*unlikely to represent the intended person name",
+                                category=UserWarning)
+        yield
 
 
 def derived_uid(*parts: object) -> str:

@@ -14,7 +14,8 @@ from pydicom.dataset import Dataset
 
 from calcvision.patterns import NONE
 from calcvision.report.dicom_common import (
-    MANUFACTURER, NOT_FOR_DIAGNOSIS, SC_SERIES_NUMBER, UTF8, derived_uid, referenced_frames,
+    MANUFACTURER, NOT_FOR_DIAGNOSIS, SC_SERIES_NUMBER, UTF8, derived_uid, quiet_person_name_warnings,
+    referenced_frames,
 )
 from calcvision.report.overlay import render
 from calcvision.report.rows import ResultRow
@@ -35,22 +36,8 @@ def build_sc(source: Dataset, row: ResultRow, pixels: np.ndarray, heat: np.ndarr
     shape, or None) and the row's box drawn in."""
     box = row.box if row.pattern != NONE else None
     img = render(pixels, heat=heat, box=box, label=burned_label(row), max_side=SC_MAX_SIDE)
-    key = (source.SOPInstanceUID, row.frame, row.model_sha256)
-    sc = hd.sc.SCImage.from_ref_dataset(
-        ref_dataset=source,
-        pixel_array=np.asarray(img, dtype=np.uint8),
-        photometric_interpretation="RGB",
-        bits_allocated=8,
-        coordinate_system="PATIENT",
-        patient_orientation=("L", "F"),  # placeholder highdicom insists on; replaced below
-        series_instance_uid=derived_uid("sc-series", source.StudyInstanceUID, row.model_sha256),
-        series_number=SC_SERIES_NUMBER,
-        sop_instance_uid=derived_uid("sc", *key),
-        instance_number=row.index + 1,
-        manufacturer=MANUFACTURER,
-        transfer_syntax_uid=hd.UID("1.2.840.10008.1.2.1"),
-        series_description="calcvision overlay - research, not for clinical use",
-    )
+    with quiet_person_name_warnings():
+        sc = _capture(source, row, np.asarray(img, dtype=np.uint8))
     # the capture keeps the source's orientation (Type 2: empty when the source has none)
     sc.PatientOrientation = source.get("PatientOrientation", "")
     side = source.get("Laterality") or source.get("ImageLaterality") or ""
@@ -69,6 +56,25 @@ def build_sc(source: Dataset, row: ResultRow, pixels: np.ndarray, heat: np.ndarr
         ref.ReferencedFrameNumber = frames[0]
     sc.SourceImageSequence = [ref]
     return sc
+
+
+def _capture(source: Dataset, row: ResultRow, rgb: np.ndarray) -> hd.sc.SCImage:
+    key = (source.SOPInstanceUID, row.frame, row.model_sha256)
+    return hd.sc.SCImage.from_ref_dataset(
+        ref_dataset=source,
+        pixel_array=rgb,
+        photometric_interpretation="RGB",
+        bits_allocated=8,
+        coordinate_system="PATIENT",
+        patient_orientation=("L", "F"),  # placeholder highdicom insists on; build_sc copies the source's
+        series_instance_uid=derived_uid("sc-series", source.StudyInstanceUID, row.model_sha256),
+        series_number=SC_SERIES_NUMBER,
+        sop_instance_uid=derived_uid("sc", *key),
+        instance_number=row.index + 1,
+        manufacturer=MANUFACTURER,
+        transfer_syntax_uid=hd.UID("1.2.840.10008.1.2.1"),
+        series_description="calcvision overlay - research, not for clinical use",
+    )
 
 
 def write_sc(source: Dataset, row: ResultRow, pixels: np.ndarray, heat: np.ndarray | None, path: Path) -> Path:

@@ -33,7 +33,8 @@ from pydicom.sr.codedict import codes
 
 from calcvision.patterns import CLASSES, NONE
 from calcvision.report.dicom_common import (
-    MANUFACTURER, SR_SERIES_NUMBER, UTF8, algorithm_fields, derived_uid, referenced_frames,
+    MANUFACTURER, SR_SERIES_NUMBER, UTF8, algorithm_fields, derived_uid, quiet_person_name_warnings,
+    referenced_frames,
 )
 from calcvision.report.rows import ResultRow
 
@@ -68,40 +69,46 @@ def _diagnosis_text(rank: int, dx: dict) -> str:
     return f"{rank}. {dx.get('name') or dx.get('id') or '?'}" + (f" ({detail})" if detail else "")
 
 
-def build_sr(source: Dataset, row: ResultRow) -> hd.sr.Comprehensive3DSR:
-    """The SR of ``row`` (an ``ok`` result) about the image whose header is ``source``."""
+def _measurement_group(source: Dataset, row: ResultRow, algorithm: hd.sr.AlgorithmIdentification) -> hd.sr.Template:
+    """TID 1410 (region = the box on the source image) or, without a box, TID 1501 (the
+    source image as a whole), holding the probabilities, the pattern and the top diagnoses."""
     table = sr_codes()
     pattern = row.pattern or NONE
-    name, version, params = algorithm_fields(row)
-    algorithm = hd.sr.AlgorithmIdentification(name=name, version=version, parameters=params)
-    key = (source.SOPInstanceUID, row.frame, row.model_sha256)
-    tracking = hd.sr.TrackingIdentifier(uid=derived_uid("sr-tracking", *key), identifier=f"calcvision finding, frame {row.frame}")
-    measurements = [
-        hd.sr.Measurement(name=code(table["probabilities"][c]), value=float(row.probs[c]), unit=code(table["probability_unit"]))
-        for c in CLASSES if c in row.probs
-    ]
-    evaluations = [hd.sr.QualitativeEvaluation(name=code(table["pattern_concept"]), value=code(table["patterns"][pattern]))]
+    uid = derived_uid("sr-tracking", source.SOPInstanceUID, row.frame, row.model_sha256)
+    tracking = hd.sr.TrackingIdentifier(uid=uid, identifier=f"calcvision finding, source frame {row.frame + 1}")
+    unit = code(table["probability_unit"])
+    measurements = [hd.sr.Measurement(name=code(table["probabilities"][c]), value=float(row.probs[c]), unit=unit)
+                    for c in CLASSES if c in row.probs]
+    evaluation = hd.sr.QualitativeEvaluation(name=code(table["pattern_concept"]),
+                                             value=code(table["patterns"][pattern]))
     finding = None if pattern == NONE else code(
         table["finding_type_ossification" if pattern == "trabeculated_ossification" else "finding_type_calcification"])
     common = dict(tracking_identifier=tracking, finding_type=finding, algorithm_id=algorithm,
-                  measurements=measurements, qualitative_evaluations=evaluations)
+                  measurements=measurements, qualitative_evaluations=[evaluation])
     frames = referenced_frames(source, row.frame)
     if row.box is not None and pattern != NONE:
         x0, y0, x1, y1 = row.box
         region = hd.sr.ImageRegion(
             graphic_type=hd.sr.GraphicTypeValues.POLYLINE,
             graphic_data=np.array([[x0, y0], [x1, y0], [x1, y1], [x0, y1], [x0, y0]], dtype=float),
-            source_image=hd.sr.SourceImageForRegion(source.SOPClassUID, source.SOPInstanceUID, referenced_frame_numbers=frames),
-        )
+            source_image=hd.sr.SourceImageForRegion(source.SOPClassUID, source.SOPInstanceUID,
+                                                    referenced_frame_numbers=frames))
         group = hd.sr.PlanarROIMeasurementsAndQualitativeEvaluations(referenced_region=region, **common)
     else:
-        image = hd.sr.SourceImageForMeasurementGroup(source.SOPClassUID, source.SOPInstanceUID, referenced_frame_numbers=frames)
+        image = hd.sr.SourceImageForMeasurementGroup(source.SOPClassUID, source.SOPInstanceUID,
+                                                     referenced_frame_numbers=frames)
         group = hd.sr.MeasurementsAndQualitativeEvaluations(source_images=[image], **common)
-    container = group[0]
     for rank, dx in enumerate(row.differential[:TOP_DIAGNOSES], start=1):
-        container.ContentSequence.append(hd.sr.TextContentItem(
+        group[0].ContentSequence.append(hd.sr.TextContentItem(
             name=code(table["differential_concept"]), value=_diagnosis_text(rank, dx),
             relationship_type=hd.sr.RelationshipTypeValues.CONTAINS))
+    return group
+
+
+def build_sr(source: Dataset, row: ResultRow) -> hd.sr.Comprehensive3DSR:
+    """The SR of ``row`` (an ``ok`` result) about the image whose header is ``source``."""
+    name, version, params = algorithm_fields(row)
+    algorithm = hd.sr.AlgorithmIdentification(name=name, version=version, parameters=params)
     observer = hd.sr.ObserverContext(
         observer_type=codes.DCM.Device,
         observer_identifying_attributes=hd.sr.DeviceObserverIdentifyingAttributes(
@@ -109,19 +116,25 @@ def build_sr(source: Dataset, row: ResultRow) -> hd.sr.Comprehensive3DSR:
             model_name=f"calcvision {version}"))
     report = hd.sr.MeasurementReport(
         observation_context=hd.sr.ObservationContext(observer_person_context=None, observer_device_context=observer),
-        procedure_reported=code(table["procedure_reported"]),
-        imaging_measurements=[group])
-    sr = hd.sr.Comprehensive3DSR(
-        evidence=[source], content=report[0],
+        procedure_reported=code(sr_codes()["procedure_reported"]),
+        imaging_measurements=[_measurement_group(source, row, algorithm)])
+    with quiet_person_name_warnings():
+        sr = _document(source, row, report[0])
+    sr.CodingSchemeIdentificationSequence = [_coding_scheme_item()]
+    sr.SpecificCharacterSet = UTF8
+    return sr
+
+
+def _document(source: Dataset, row: ResultRow, content: Dataset) -> hd.sr.Comprehensive3DSR:
+    key = (source.SOPInstanceUID, row.frame, row.model_sha256)
+    return hd.sr.Comprehensive3DSR(
+        evidence=[source], content=content,
         series_instance_uid=derived_uid("sr-series", source.StudyInstanceUID, row.model_sha256),
         series_number=SR_SERIES_NUMBER,
         sop_instance_uid=derived_uid("sr", *key), instance_number=row.index + 1,
         manufacturer=MANUFACTURER, is_complete=True, is_final=False, is_verified=False,
         series_description="calcvision SR - research, not for clinical use",
     )
-    sr.CodingSchemeIdentificationSequence = [_coding_scheme_item()]
-    sr.SpecificCharacterSet = UTF8
-    return sr
 
 
 def write_sr(source: Dataset, row: ResultRow, path: Path) -> Path:

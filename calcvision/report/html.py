@@ -55,7 +55,8 @@ def _csp(script: str) -> str:
             f"script-src 'sha256-{digest}'; base-uri 'none'; form-action 'none'")
 
 
-def bar_chart(items: Iterable[tuple[str, float]], *, vmax: float, fmt: str = "{:.2f}", highlight: str | None = None) -> str:
+def bar_chart(items: Iterable[tuple[str, float]], *, vmax: float, fmt: str = "{:.2f}",
+              highlight: str | None = None) -> str:
     """Horizontal bar chart as inline SVG: one (label, value) per bar."""
     items = list(items)
     label_w, row_h = 190, 18
@@ -197,8 +198,8 @@ def render_html(entries: list[ImageEntry], *, generated_at: str, plots: list[tup
     models = sorted({e.row.model_sha256 for e in entries if e.row.model_sha256})
     plot_html = ""
     if plots:
-        figs = "".join(f'<figure class="card"><img src="{esc(uri)}" alt="{esc(cap)}"><figcaption>{esc(cap)}</figcaption></figure>'
-                       for cap, uri in plots)
+        figs = "".join(f'<figure class="card"><img src="{esc(uri)}" alt="{esc(cap)}">'
+                       f"<figcaption>{esc(cap)}</figcaption></figure>" for cap, uri in plots)
         metrics = f'<pre class="card">{esc(plots_text)}</pre>' if plots_text else ""
         plot_html = (f'<section id="evaluation"><h2>Evaluation against the ground truth given</h2>'
                      f'<div class="cards">{metrics}{figs}</div></section>')
