@@ -24,28 +24,35 @@ def _heat_rgb(heat: np.ndarray) -> np.ndarray:
     return (colormaps["turbo"](np.clip(heat, 0, 1))[..., :3] * 255).astype(np.float32)
 
 
+def _shrink(a: np.ndarray, size: tuple[int, int]) -> np.ndarray:
+    """Area-average a float image down to ``size`` (width, height)."""
+    return np.asarray(Image.fromarray(a.astype(np.float32), "F").resize(size, Image.Resampling.BOX))
+
+
 def render(pixels: np.ndarray, *, heat: np.ndarray | None = None,
            box: tuple[float, float, float, float] | None = None, label: str | None = None,
            max_side: int | None = None) -> Image.Image:
     """RGB picture of ``pixels`` (float 0..1, MONOCHROME2 sense) with ``heat`` (same shape,
     0..1) blended where above ``HEAT_FLOOR``, the ``box`` (x0, y0, x1, y1 in ``pixels``
     coordinates) outlined and ``label`` written in the top-left corner on a dark band.
-    ``max_side`` shrinks the result (thumbnails); drawing happens after shrinking so lines
-    and text stay legible.
+    ``max_side`` shrinks the picture first (thumbnails); lines and text are drawn at the
+    final size so they stay legible.
     """
     gray = np.clip(np.nan_to_num(pixels), 0, 1).astype(np.float32)
+    if heat is not None and heat.shape != gray.shape:
+        raise ValueError(f"heat map shape {heat.shape} differs from image shape {gray.shape}")
+    factor = 1.0
+    if max_side and max(gray.shape) > max_side:
+        factor = max_side / max(gray.shape)
+        size = (max(1, round(gray.shape[1] * factor)), max(1, round(gray.shape[0] * factor)))
+        gray = _shrink(gray, size)
+        heat = None if heat is None else _shrink(heat, size)
     rgb = np.repeat(gray[..., None] * 255.0, 3, axis=2)
     if heat is not None:
-        if heat.shape != gray.shape:
-            raise ValueError(f"heat map shape {heat.shape} differs from image shape {gray.shape}")
-        alpha = (np.clip(heat, 0, 1) >= HEAT_FLOOR)[..., None] * HEAT_ALPHA * np.clip(heat, 0, 1)[..., None] ** 0.5
-        rgb = rgb * (1 - alpha) + _heat_rgb(heat) * alpha
+        h = np.clip(heat, 0, 1)[..., None]
+        alpha = (h >= HEAT_FLOOR) * HEAT_ALPHA * np.sqrt(h)
+        rgb = rgb * (1 - alpha) + _heat_rgb(h[..., 0]) * alpha
     img = Image.fromarray(np.clip(rgb, 0, 255).astype(np.uint8), "RGB")
-    factor = 1.0
-    if max_side and max(img.size) > max_side:
-        factor = max_side / max(img.size)
-        img = img.resize((max(1, round(img.width * factor)), max(1, round(img.height * factor))),
-                         Image.Resampling.LANCZOS)
     draw = ImageDraw.Draw(img)
     line = max(1, round(max(img.size) / 300))
     if box is not None:
