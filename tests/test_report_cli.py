@@ -65,3 +65,15 @@ def test_resumed_rows_appear_once_and_bad_lines_name_the_line(tmp_path):
     write_results(tmp_path, [{**a, "pattern": "rice"}])
     with pytest.raises(InputError, match="rice"):
         load_results(tmp_path)
+
+
+def test_missing_tool_skips_locally_and_fails_under_ci(monkeypatch):
+    from tests import external_tools
+
+    monkeypatch.setattr(external_tools.shutil, "which", lambda name: None)
+    monkeypatch.delenv("CI", raising=False)
+    with pytest.raises(pytest.skip.Exception, match="dicom3tools"):
+        external_tools.require_tool("dciodvfy")
+    monkeypatch.setenv("CI", "1")
+    with pytest.raises(pytest.fail.Exception, match="CI is set"):
+        external_tools.require_tool("dciodvfy")
