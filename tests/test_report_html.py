@@ -139,3 +139,19 @@ def test_every_untrusted_field_is_escaped_in_the_source(batch):
     assert "alert(9)</script>" not in page
     assert page.count("<script>") == 1
     assert 'onerror="alert(9)' not in page
+
+
+def test_large_batches_write_pictures_beside_the_page_and_missing_sources_get_a_note(tmp_path, monkeypatch):
+    from calcvision.report import writer
+
+    make_batch(tmp_path)
+    (tmp_path / "src" / "img1.dcm").unlink()  # moved away since inference: a note, not a crash
+    monkeypatch.setattr(writer, "EMBED_MAX_IMAGES", 2)
+    res = write_reports(tmp_path, {"html"}, saliency=False)
+    assert res.notes[1] == [f"source image not found at {tmp_path / 'src' / 'img1.dcm'}: no picture, SR or SC"]
+    idx = parse(res.html.read_text(encoding="utf-8"))
+    srcs = [a["src"] for a in idx.imgs]
+    assert len(srcs) == len(BATCH) - 1 and all(s.startswith("report_files/") for s in srcs)
+    for s in srcs:
+        assert Image.open(res.html.parent / s).size == (360, 270)  # 400 x 300 sources, longest side 360
+    assert "no heat map: disabled" in res.notes[0]
