@@ -101,7 +101,8 @@ def parse_row(obj: dict[str, Any], index: int, where: str) -> ResultRow:
     if isinstance(spacing, (int, float)):
         spacing = (float(spacing), float(spacing))
     elif isinstance(spacing, (list, tuple)) and len(spacing) == 2:
-        spacing = (float(spacing[0]), float(spacing[1]))
+        sy, sx = (_float_or_none(v, f"{where}: field spacing_mm") for v in spacing)
+        spacing = (sy, sx) if sy and sx else None
     else:
         spacing = None
     pattern = obj.get("pattern") or None
