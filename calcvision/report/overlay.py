@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import io
+from functools import lru_cache
 
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
@@ -18,10 +19,26 @@ HEAT_FLOOR = 0.2
 """Saliency below this is not painted, so the anatomy stays readable."""
 
 
-def _heat_rgb(heat: np.ndarray) -> np.ndarray:
+@lru_cache(maxsize=1)
+def _turbo_lut() -> np.ndarray:
     from matplotlib import colormaps
 
-    return (colormaps["turbo"](np.clip(heat, 0, 1))[..., :3] * 255).astype(np.float32)
+    return (colormaps["turbo"](np.linspace(0, 1, 256))[:, :3] * 255).astype(np.float32)
+
+
+def _blend_heat(rgb: np.ndarray, heat: np.ndarray) -> None:
+    """Blend the colour-mapped ``heat`` into ``rgb`` (float32, in place) where it is above
+    ``HEAT_FLOOR``; only the bounding rows/cols of that area are touched (a map is zero away
+    from the lesion, and a plate has millions of pixels)."""
+    hot = heat >= HEAT_FLOOR
+    rows, cols = np.flatnonzero(hot.any(axis=1)), np.flatnonzero(hot.any(axis=0))
+    if rows.size == 0:
+        return
+    win = np.s_[rows[0]:rows[-1] + 1, cols[0]:cols[-1] + 1]
+    h = np.clip(heat[win], 0, 1)
+    alpha = (hot[win] * (HEAT_ALPHA * np.sqrt(h)))[..., None]
+    colour = _turbo_lut()[np.round(h * 255).astype(np.uint8)]
+    rgb[win] = rgb[win] * (1 - alpha) + colour * alpha
 
 
 def _shrink(a: np.ndarray, size: tuple[int, int]) -> np.ndarray:
@@ -47,11 +64,9 @@ def render(pixels: np.ndarray, *, heat: np.ndarray | None = None,
         size = (max(1, round(gray.shape[1] * factor)), max(1, round(gray.shape[0] * factor)))
         gray = _shrink(gray, size)
         heat = None if heat is None else _shrink(heat, size)
-    rgb = np.repeat(gray[..., None] * 255.0, 3, axis=2)
+    rgb = np.repeat(gray[..., None] * np.float32(255), 3, axis=2)
     if heat is not None:
-        h = np.clip(heat, 0, 1)[..., None]
-        alpha = (h >= HEAT_FLOOR) * HEAT_ALPHA * np.sqrt(h)
-        rgb = rgb * (1 - alpha) + _heat_rgb(h[..., 0]) * alpha
+        _blend_heat(rgb, heat)
     img = Image.fromarray(np.clip(rgb, 0, 255).astype(np.uint8), "RGB")
     draw = ImageDraw.Draw(img)
     line = max(1, round(max(img.size) / 300))
