@@ -163,3 +163,24 @@ def test_frames_are_named_only_for_multiframe_sop_classes():
     assert referenced_frames(ds, 2) == [3]
     ds.NumberOfFrames = 1
     assert referenced_frames(ds, 0) is None
+
+
+def test_source_without_patient_and_study_attributes_still_gives_valid_objects(tmp_path):
+    from tests.report_helpers import phantom_pixels, result_row, write_results, write_source_dicom
+
+    src = write_source_dicom(tmp_path / "bare.dcm", phantom_pixels((120, 160), (20, 30, 60, 70)))
+    ds = pydicom.dcmread(src)
+    for kw in ("PatientName", "PatientID", "PatientBirthDate", "PatientSex", "StudyDate", "StudyTime",
+               "AccessionNumber", "ReferringPhysicianName", "StudyID"):
+        if kw in ds:
+            delattr(ds, kw)
+    ds.save_as(src)
+    before = src.read_bytes()
+    write_results(tmp_path, [result_row(src, "sheet", (20, 30, 60, 70), sop_uid=ds.SOPInstanceUID)])
+    res = write_reports(tmp_path, {"sr", "sc"}, saliency=False)
+    assert src.read_bytes() == before
+    exe = require_tool("dciodvfy")
+    for path in res.sr + res.sc:
+        proc = subprocess.run([exe, str(path)], capture_output=True, text=True, timeout=60)
+        assert not [ln for ln in proc.stderr.splitlines() if ln.startswith("Error")], proc.stderr
+        assert pydicom.dcmread(path).StudyInstanceUID == ds.StudyInstanceUID

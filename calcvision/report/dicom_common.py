@@ -24,15 +24,26 @@ SR_SERIES_NUMBER = 9901
 SC_SERIES_NUMBER = 9902
 
 
+TYPE2_PATIENT_STUDY = ("PatientName", "PatientID", "PatientBirthDate", "PatientSex", "StudyDate", "StudyTime",
+                       "AccessionNumber", "ReferringPhysicianName", "StudyID")
+"""Patient/study attributes that SR and SC copy from the source and must carry (Type 2)."""
+
+
 def read_source_header(path: Path) -> Dataset | None:
-    """The source file's DICOM header (no pixel data), or None when it is not DICOM
-    (PNG/TIFF/JPEG inputs have no study to join, so they get no SR or SC)."""
+    """The source file's DICOM header (no pixel data, in memory only), or None when it is not
+    DICOM (PNG/TIFF/JPEG inputs have no study to join, so they get no SR or SC). Patient and
+    study attributes the source lacks are added empty (unknown) to this copy."""
     try:
         ds = pydicom.dcmread(path, stop_before_pixels=True)
     except (InvalidDicomError, OSError, EOFError, ValueError):
         return None
     needed = ("StudyInstanceUID", "SOPInstanceUID", "SOPClassUID")
-    return ds if all(getattr(ds, k, None) for k in needed) else None
+    if not all(getattr(ds, k, None) for k in needed):
+        return None
+    for keyword in TYPE2_PATIENT_STUDY:  # absent = unknown: present but empty, as the IODs want
+        if keyword not in ds:
+            setattr(ds, keyword, "")
+    return ds
 
 
 SINGLE_FRAME_CLASSES = frozenset({
