@@ -162,3 +162,19 @@ def make_batch(out_dir: Path, shape: tuple[int, int] = (300, 400)) -> list[dict]
                  "reason": "truncated file <eof>"})
     write_results(out_dir, rows)
     return rows
+
+
+def untrained_model_file(path: Path) -> Path:
+    """A model file of the default architecture with random weights (the cost and the
+    interfaces of the real one, without waiting for training)."""
+    import yaml
+
+    from calcvision.model.checkpoint import make_meta, save_model
+    from calcvision.model.network import build_network
+
+    cfg = yaml.safe_load((Path(__file__).parents[1] / "configs" / "default.yaml").read_text())["model"]
+    torch.manual_seed(0)
+    net = build_network(cfg["arch"], **cfg.get("arch_kwargs", {}))
+    meta = make_meta(mm_per_pixel=cfg["mm_per_pixel"], tile_px=cfg["tile_px"], arch=cfg["arch"],
+                     arch_kwargs=cfg.get("arch_kwargs", {}))
+    return save_model(path, net, meta)

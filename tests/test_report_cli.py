@@ -77,3 +77,36 @@ def test_missing_tool_skips_locally_and_fails_under_ci(monkeypatch):
     monkeypatch.setenv("CI", "1")
     with pytest.raises(pytest.fail.Exception, match="CI is set"):
         external_tools.require_tool("dciodvfy")
+
+
+def test_phantoms_infer_report_end_to_end(tmp_path):
+    """The issue's 'done when': a folder of phantoms through `calcvision infer` and the report
+    gives report.html with every image, and one SR and one SC per image in its Study."""
+    import pydicom
+
+    from tests.report_helpers import untrained_model_file
+
+    pytest.importorskip("calcvision.infer", reason="needs the infer package (issue 6)")
+    pytest.importorskip("calcvision.cli.infer_cmd", reason="needs `calcvision infer` (issue 6)")
+
+    model = untrained_model_file(tmp_path / "untrained.safetensors")
+    run = [sys.executable, "-m", "calcvision"]
+    ph, out = tmp_path / "phantoms", tmp_path / "out"
+    subprocess.run([*run, "phantoms", "--out", str(ph), "--n", "7", "--seed", "3", "--shape", "384x384"],
+                   check=True, capture_output=True, timeout=300)
+    before = {p: p.read_bytes() for p in ph.rglob("*.dcm")}
+    infer = subprocess.run([*run, "infer", str(ph), "--out", str(out), "--model", str(model), "--workers", "0",
+                            "--no-progress"], capture_output=True, text=True, timeout=300)
+    assert infer.returncode == 0, infer.stderr
+    proc = _cli(str(out), "--model", str(model), "--truth", str(ph / "manifest.csv"))
+    assert proc.returncode == 0, proc.stderr
+    rows = [r for r in load_results(out) if r.ok]
+    assert len(rows) == 7
+    html = (out / "report.html").read_text(encoding="utf-8")
+    assert all(f'id="row-{r.index}"' in html and f'id="img-{r.index}"' in html for r in rows)
+    assert 'id="evaluation"' in html
+    srs, scs = sorted((out / "dicom_sr").glob("*.dcm")), sorted((out / "dicom_sc").glob("*.dcm"))
+    assert len(srs) == len(scs) == 7
+    studies = {pydicom.dcmread(p, stop_before_pixels=True).StudyInstanceUID for p in before}
+    assert {pydicom.dcmread(p, stop_before_pixels=True).StudyInstanceUID for p in srs + scs} == studies
+    assert {p: p.read_bytes() for p in ph.rglob("*.dcm")} == before
