@@ -29,7 +29,7 @@ OPEN_DIAGNOSES = 2
 @dataclass
 class ImageEntry:
     """What the page shows about one row. ``header`` holds untrusted identity text from the
-    source (patient_name, patient_id, study_uid, accession, modality); ``picture`` is a
+    source (patient_name, patient_id, study_instance_uid, accession, modality); ``picture`` is a
     ``data:`` URI or a path relative to the page; ``outputs`` maps a label ("SR", "SC") to a
     file name relative to the page; ``notes`` are caveats shown with the image."""
 
