@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import tempfile
 import time
 from pathlib import Path
@@ -81,7 +82,8 @@ def main() -> None:
         model = _model(args.untrained, tmp)
         t0 = time.perf_counter()
         radiographs = _batch(tmp, args.n, (args.rows, args.cols), model.sha256)
-        print(f"{args.n} plates of {args.rows} x {args.cols} px, torch threads {torch.get_num_threads()}, "
+        print(f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores; "
+              f"{args.n} plates of {args.rows} x {args.cols} px, torch threads {torch.get_num_threads()}, "
               f"model {'untrained ' if args.untrained else ''}{model.meta['arch']} "
               f"({model.meta['tile_px']} px tiles at {model.meta['mm_per_pixel']} mm); "
               f"phantoms written in {time.perf_counter() - t0:.1f} s")
