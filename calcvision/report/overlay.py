@@ -16,7 +16,9 @@ from PIL import Image, ImageDraw, ImageFont
 BOX_RGB = (0, 255, 255)
 HEAT_ALPHA = 0.5
 HEAT_FLOOR = 0.2
-"""Saliency below this is not painted, so the anatomy stays readable."""
+"""Saliency below this fraction of the map's peak is not painted, so the anatomy stays readable."""
+MIN_PEAK = 1e-3
+"""A map whose peak is below this (no evidence anywhere) is not painted at all."""
 
 
 @lru_cache(maxsize=1)
@@ -30,6 +32,10 @@ def _blend_heat(rgb: np.ndarray, heat: np.ndarray) -> None:
     """Blend the colour-mapped ``heat`` into ``rgb`` (float32, in place) where it is above
     ``HEAT_FLOOR``; only the bounding rows/cols of that area are touched (a map is zero away
     from the lesion, and a plate has millions of pixels)."""
+    peak = float(heat.max())
+    if peak < MIN_PEAK:
+        return
+    heat = heat / peak  # shown relative to the image's strongest evidence
     hot = heat >= HEAT_FLOOR
     rows, cols = np.flatnonzero(hot.any(axis=1)), np.flatnonzero(hot.any(axis=0))
     if rows.size == 0:
@@ -50,8 +56,8 @@ def render(pixels: np.ndarray, *, heat: np.ndarray | None = None,
            box: tuple[float, float, float, float] | None = None, label: str | None = None,
            max_side: int | None = None) -> Image.Image:
     """RGB picture of ``pixels`` (float 0..1, MONOCHROME2 sense) with ``heat`` (same shape,
-    0..1) blended where above ``HEAT_FLOOR``, the ``box`` (x0, y0, x1, y1 in ``pixels``
-    coordinates) outlined and ``label`` written in the top-left corner on a dark band.
+    0..1, shown relative to its peak) blended where above ``HEAT_FLOOR`` of the peak, the
+    ``box`` (x0, y0, x1, y1 in ``pixels`` coordinates) outlined and ``label`` written in the top-left corner on a dark band.
     ``max_side`` shrinks the picture first (thumbnails); lines and text are drawn at the
     final size so they stay legible.
     """
