@@ -57,8 +57,8 @@ def render(pixels: np.ndarray, *, heat: np.ndarray | None = None,
            max_side: int | None = None) -> Image.Image:
     """RGB picture of ``pixels`` (float 0..1, MONOCHROME2 sense) with ``heat`` (same shape,
     0..1, shown relative to its peak) blended where above ``HEAT_FLOOR`` of the peak, the
-    ``box`` (x0, y0, x1, y1 in ``pixels`` coordinates) outlined and ``label`` written in the top-left corner on a dark band.
-    ``max_side`` shrinks the picture first (thumbnails); lines and text are drawn at the
+    ``box`` (x0, y0, x1, y1 in ``pixels`` coordinates) outlined and ``label`` written in the
+    top-left corner on a dark band. ``max_side`` shrinks the picture first (thumbnails); lines and text are drawn at the
     final size so they stay legible.
     """
     gray = np.clip(np.nan_to_num(pixels), 0, 1).astype(np.float32)
