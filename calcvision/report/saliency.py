@@ -7,7 +7,8 @@ shared preprocessing (``calcvision.model.preprocess``), cut into overlapping til
 (around the reported box, or over the whole image), each tile's CAM is weighted by that
 tile's calibrated probability of the class (grad-cam scales every tile's map to 0..1 on its
 own, so an unweighted tile with nothing in it would look as hot as the lesion), tiles are
-merged by maximum, and the result is resampled back to the original image's rows x cols.
+blended with weights that fall towards their borders (no seams), and the result is
+resampled back to the original image's rows x cols.
 """
 
 from __future__ import annotations
@@ -41,6 +42,13 @@ def _region(box: tuple[float, float, float, float] | None, scale: tuple[float, f
             max(0, int(x0 * sx) - margin), min(w, int(np.ceil(x1 * sx)) + margin))
 
 
+def _blend_window(tile: int) -> np.ndarray:
+    """Weights that fall smoothly towards a tile's border, so overlapping tiles blend without
+    seams (the sliding-window practice of MONAI's importance maps)."""
+    ramp = np.hanning(tile + 2)[1:-1].astype(np.float32)
+    return np.outer(ramp, ramp)
+
+
 def saliency_map(model: Any, radiograph: Radiograph, target: str | int, *,
                  box: tuple[float, float, float, float] | None = None,
                  stride_fraction: float = 0.5, batch_size: int = 32) -> np.ndarray:
@@ -63,7 +71,9 @@ def saliency_map(model: Any, radiograph: Radiograph, target: str | int, *,
     y0, y1, x0, x1 = _region(box, scale, scaled.shape, tile // 2)
     crop = pad_to_tile(scaled[y0:y1, x0:x1], tile)
     origins = tile_grid(crop.shape[0], crop.shape[1], tile, max(1, int(tile * stride_fraction)))
+    weight_sum = np.zeros(crop.shape, np.float32)
     merged = np.zeros(crop.shape, np.float32)
+    window = _blend_window(tile)
     device = next(model.net.parameters()).device
     with GradCAM(model=model.net, target_layers=[model.target_layer]) as cam, torch.enable_grad():
         for start in range(0, len(origins), batch_size):
@@ -74,8 +84,11 @@ def saliency_map(model: Any, radiograph: Radiograph, target: str | int, *,
             with torch.no_grad():
                 weight = model.tile_probs(x)[:, cls].detach().cpu().numpy()
             for (oy, ox), m, p in zip(chunk, maps, weight):
-                view = merged[oy:oy + tile, ox:ox + tile]
-                np.maximum(view, np.nan_to_num(m) * float(p), out=view)
+                merged[oy:oy + tile, ox:ox + tile] += window * np.nan_to_num(m) * float(p)
+                weight_sum[oy:oy + tile, ox:ox + tile] += window
+    # half-overlapping Hann windows sum to 1 inside the region; where they sum to less (its
+    # border) the map fades out instead of ending in a hard edge
+    merged /= np.maximum(weight_sum, 1.0)
     full = np.zeros(scaled.shape, np.float32)
     full[y0:y1, x0:x1] = merged[: y1 - y0, : x1 - x0]
     t = torch.from_numpy(full)[None, None]
