@@ -65,6 +65,11 @@ def kernel_manager(tmp_path, monkeypatch):
 @pytest.mark.xdist_group("notebooks")
 @pytest.mark.parametrize("name", NAMES)
 def test_notebook_runs(name, kernel_manager):
+    if name.startswith("03") and not os.environ.get("CALCVISION_MODEL"):
+        from calcvision.model import DEFAULT_MODEL
+
+        if not DEFAULT_MODEL.is_file():  # the one thing allowed to be missing: the shipped weights
+            pytest.skip(f"shipped model {DEFAULT_MODEL.name} not in calcvision/weights/ yet")
     nb = _read(name)
     before = _listing()
     client = nbclient.NotebookClient(nb, km=kernel_manager, kernel_name="python3", timeout=300,
