@@ -1,7 +1,8 @@
 """Access to the five source documents for the ddx tests (quotes must be verbatim).
 
-The documents are not part of the repository; set CALCVISION_SEEDS to their folder (default
-/work/shared/seeds). Tests that need them are skipped when the folder is absent.
+The documents are not part of the repository; they live in ``shared/seeds`` beside the
+checkout (as in CI) or wherever CALCVISION_SEEDS points. Tests that need them are skipped when
+the folder is absent, except under CI (env CI set), where their absence is a failure.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ import re
 from functools import lru_cache
 from pathlib import Path
 
-SEEDS = Path(os.environ.get("CALCVISION_SEEDS", "/work/shared/seeds"))
+SEEDS = Path(os.environ.get("CALCVISION_SEEDS", Path(__file__).resolve().parents[2] / "shared" / "seeds"))
 FILES = {  # document key in calcvision/ddx/kb/sources.yaml -> file in the seeds folder
     "connor": "000_b21cb3e2ce2496b0.txt",
     "uw": "001_d49bf4de922d9fd4.txt",
@@ -22,7 +23,10 @@ FILES = {  # document key in calcvision/ddx/kb/sources.yaml -> file in the seeds
 
 
 def available() -> bool:
-    return all((SEEDS / f).is_file() for f in FILES.values())
+    found = all((SEEDS / f).is_file() for f in FILES.values())
+    if not found and os.environ.get("CI"):
+        raise RuntimeError(f"source documents not found in {SEEDS}: required under CI")
+    return found
 
 
 def normalise(text: str) -> str:

@@ -187,3 +187,45 @@ def test_every_quote_is_verbatim_in_the_cited_document():
             if not ddx_seeds.quoted(doc, spec["quote"]):
                 bad.append((f"ordinal.{scale}.{word}", doc, spec["quote"]))
     assert not bad, bad[:5]
+
+
+@pytest.mark.parametrize("old,new,needle", [
+    ('prior: [rare, expert_estimate, "dalinka, Leprosy", ', 'prior: [rare, expert_estimate, "Leprosy", ', "source must be"),
+    ('prior: [rare, expert_estimate, "dalinka, Leprosy", ', 'prior: [rare, expert_estimate, "wikipedia, Leprosy", ', "unknown document"),
+    ('prior: [rare, expert_estimate, "dalinka, Leprosy", ', 'prior: [rare, guess, "dalinka, Leprosy", ', "grade"),
+    ('prior: [rare, expert_estimate, "dalinka, Leprosy", ', 'prior: [sometimes, ordinal_mapped, "dalinka, Leprosy", ', "not in ordinal.yaml"),
+    ('site=nerve: [suggests, ordinal_mapped,', 'site=nerve: [12, ordinal_mapped,', "cannot be graded ordinal_mapped"),
+    ('site=nerve: [suggests, ordinal_mapped,', 'site=nerve: [suggests, expert_estimate,', None),
+    ('site=nerve: [suggests,', 'site=nerves: [suggests,', "unknown context finding"),
+])
+def test_the_loader_rejects_uncited_or_unmapped_numbers(tmp_path, old, new, needle):
+    import shutil
+
+    from calcvision.ddx.kb import KBError
+
+    kb_dir = tmp_path / "kb"
+    shutil.copytree(KB_DIR, kb_dir)
+    f = kb_dir / "entries" / "infestation.yaml"
+    text = f.read_text()
+    assert old in text
+    f.write_text(text.replace(old, new, 1))
+    if needle is None:  # an expert estimate with its quote is accepted
+        assert load_kb(str(kb_dir)).entries
+        return
+    with pytest.raises(KBError, match=needle):
+        load_kb(str(kb_dir))
+
+
+def test_an_expert_estimate_without_its_quote_is_rejected(tmp_path):
+    import shutil
+
+    from calcvision.ddx.kb import KBError
+
+    kb_dir = tmp_path / "kb"
+    shutil.copytree(KB_DIR, kb_dir)
+    f = kb_dir / "entries" / "infestation.yaml"
+    text = f.read_text()
+    line = next(ln for ln in text.splitlines() if ln.startswith("  prior: [rare, expert_estimate"))
+    f.write_text(text.replace(line, line.rsplit(", \"", 1)[0] + "]", 1))
+    with pytest.raises(KBError, match="must quote"):
+        load_kb(str(kb_dir))

@@ -122,3 +122,31 @@ def test_single_files_and_missing_inputs(folder, tmp_path):
     assert (single.status, single.n_frames, single.file_format) == ("image", 3, "dicom")
     with pytest.raises(InputError, match="no such file"):
         discover([folder, tmp_path / "missing"])
+
+
+def test_damaged_files_give_a_status_never_a_crash(tmp_path):
+    """Random byte damage in the header or truncation: discover always answers, read_radiograph
+    raises only InputError, and a file discovery calls an error is never read as an image."""
+    from calcvision.io import read_radiograph
+
+    rng = np.random.default_rng(7)
+    stored = rng.integers(0, 4096, (48, 40)).astype(np.uint16)
+    originals = [write_radiograph(tmp_path / f"o{c}.dcm", stored, spacing_mm=(0.1, 0.1), bits_stored=12,
+                                  compression=c).read_bytes() for c in (None, "rle")]
+    statuses = set()
+    for i in range(80):
+        data = bytearray(originals[i % 2])
+        for _ in range(rng.integers(1, 4)):
+            data[rng.integers(128, 900)] = rng.integers(0, 256)
+        if i % 5 == 0:
+            data = data[: rng.integers(132, len(data))]
+        path = tmp_path / "damaged.dcm"
+        path.write_bytes(bytes(data))
+        (cand,) = discover(path)
+        statuses.add(cand.status)
+        try:
+            read_radiograph(path)
+            assert cand.status == "image", cand
+        except InputError:
+            pass
+    assert statuses == {"image", "skipped", "error"}

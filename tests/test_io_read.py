@@ -2,6 +2,7 @@
 with our writer: every pitfall of the DICOM pixel pipeline is one test here."""
 
 import json
+import os
 
 import numpy as np
 import pydicom
@@ -327,6 +328,29 @@ def test_other_files_and_folders(tmp_path):
         read_radiograph(tmp_path / "notes.txt")
     with pytest.raises(InputError, match="folder"):
         read_radiograph(tmp_path)
+    with pytest.raises(InputError, match="No such file"):
+        read_radiograph(tmp_path / "missing.dcm")
+    os.mkfifo(tmp_path / "pipe")
+    with pytest.raises(NotAnImage, match="not a regular file"):
+        read_radiograph(tmp_path / "pipe")  # must not block
     (tmp_path / "bad.dcm").write_bytes(b"\0" * 128 + b"DICM" + b"\x02\x00\x10\x00UI\xff\x7f" + b"x" * 40)
     with pytest.raises(InputError):
         read_radiograph(tmp_path / "bad.dcm")
+
+
+def test_phantom_written_and_read_back_equals_the_in_memory_radiograph(tmp_path):
+    """Training data travels the path real images travel: make_phantom's Radiograph (built with
+    stored_to_unit) equals what read_radiograph makes of the same phantom written as DICOM."""
+    phantoms = pytest.importorskip("calcvision.phantoms")
+    for index, label in enumerate(("rice_grain", "chondrocalcinosis_line", "none")):
+        sample = phantoms.make_phantom(label, 5, index, shape=(128, 128))
+        h = sample.header
+        window = None if h["window_center"] is None else (h["window_center"], h["window_width"])
+        rescale = None if h["slope"] is None else (h["slope"], h["intercept"])
+        path = write_radiograph(tmp_path / f"{label}.dcm", sample.stored, spacing_mm=h["spacing_mm"],
+                                spacing_tag=h["spacing_tag"], photometric=h["photometric"],
+                                bits_stored=h["bits_stored"], modality=h["modality"], window=window,
+                                rescale=rescale, compression="rle")
+        r = _one(path)
+        assert np.array_equal(r.pixels, sample.radiograph.pixels), label
+        assert np.allclose(r.spacing_mm, sample.radiograph.spacing_mm, rtol=1e-8)

@@ -26,9 +26,12 @@ SUBCOMMANDS: dict[str, str] = {
 }
 
 
-def _available() -> dict[str, object]:
+def _available(only: str | None = None) -> dict[str, object]:
+    """Import the subcommand modules (just ``only`` when the command is known)."""
     mods = {}
     for name, modname in SUBCOMMANDS.items():
+        if only is not None and name != only:
+            continue
         try:
             mods[name] = importlib.import_module(f"calcvision.cli.{modname}")
         except ModuleNotFoundError as exc:
@@ -56,7 +59,9 @@ def build_parser(mods: dict[str, object]) -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     debug = "--debug" in argv
-    mods = _available()
+    positional = [a for a in argv if not a.startswith("-")]
+    command = positional[0] if positional and positional[0] in SUBCOMMANDS else None
+    mods = _available(command)
     parser = build_parser(mods)
     args = parser.parse_args(argv)  # argparse itself exits 2 with one usage line
     if not args.command:
@@ -69,6 +74,9 @@ def main(argv: list[str] | None = None) -> int:
             traceback.print_exc()
         print(f"calcvision {args.command}: error: {exc}", file=sys.stderr)
         return 2
+    except BrokenPipeError:  # output piped into `head` and closed: not an error
+        sys.stderr.close()
+        return 0
     except KeyboardInterrupt:
         print(f"calcvision {args.command}: interrupted", file=sys.stderr)
         return 130

@@ -75,7 +75,7 @@ class Differential:
     diagnoses: list[Diagnosis]
     next_questions: list[dict[str, str]]
     kb_version: int
-    context_used: dict[str, Any] = field(default_factory=dict)
+    context_used: dict[str, Any] = field(default_factory=dict)  # scored findings: variable -> value
 
     @property
     def top(self) -> Diagnosis:
@@ -174,9 +174,8 @@ def rank(evidence: Evidence, context: Union[Context, Mapping[str, Any], None] = 
     found = findings(raw)
     terms = context_terms(kb, found)
     ctx_total = sum(terms.values(), np.zeros(len(kb.entries)))
-    fit = kb.pattern @ p
-    pat = np.clip(np.log10(fit / (kb.pattern_ref @ p)), -kb.constants["clamp_log10_pattern"].value,
-                  kb.constants["clamp_log10_pattern"].value)
+    lim = kb.constants["clamp_log10_pattern"].value
+    pat = np.clip(np.log10((kb.pattern @ p) / (kb.pattern_ref @ p)), -lim, lim)
     scores = np.append(np.log10(kb.prior) + pat + ctx_total, math.log10(kb.remainder_prior))
     post = _softmax10(scores)
     pattern_id = CLASSES[int(np.argmax(p))]
@@ -186,12 +185,11 @@ def rank(evidence: Evidence, context: Union[Context, Mapping[str, Any], None] = 
     nq = _next_questions(kb, raw, scores, ctx_total, post) if questions else []
     return Differential(pattern=pattern_id, probs=dict(zip(CLASSES, p.round(6).tolist())), hard=hard,
                         diagnoses=dx, next_questions=nq, kb_version=kb.ordinal_version,
-                        context_used={k: v for k, v in found.items()})
+                        context_used=dict(found))
 
 
 def _src(kb: KnowledgeBase, num: Number) -> str:
     return kb.cite(num.source)
-
 
 
 def _diagnosis(kb: KnowledgeBase, i: int, prob: float, p: np.ndarray, hard: bool, pat: float,
@@ -204,8 +202,7 @@ def _diagnosis(kb: KnowledgeBase, i: int, prob: float, p: np.ndarray, hard: bool
              "value": f"{prior:.3g} ({e.group} group {group.word or group.value}, within-group weight {word})",
              "log10_lr": round(math.log10(prior / (1 - prior)), 3),
              "source": f"{_src(kb, group)}; {_src(kb, e.prior)}"}]
-    k = int(np.argmax(p))
-    cls = CLASSES[k]
+    cls = CLASSES[int(np.argmax(p))]
     num = e.patterns.get(cls)
     value = cls if hard else ", ".join(f"{c} {v:.2f}" for c, v in zip(CLASSES, p) if v >= 0.01)
     if cls == "none":

@@ -38,11 +38,16 @@ class Verdict:
     n_frames: int = 0
 
 
-def sop_class_name(ds: Dataset) -> str:
+def _sop_class(ds: Dataset) -> str:
     uid = ds.get("SOPClassUID") or getattr(ds, "file_meta", Dataset()).get("MediaStorageSOPClassUID")
+    return str(uid or "")
+
+
+def sop_class_name(ds: Dataset) -> str:
+    """The SOP class in words (for reasons), e.g. 'RT Plan Storage'."""
+    uid = UID(_sop_class(ds))
     if not uid:
         return "DICOM object without SOP Class UID"
-    uid = UID(str(uid))
     return uid.name if uid.is_valid and uid.name != str(uid) else f"SOP class {uid}"
 
 
@@ -66,7 +71,7 @@ def classify(ds: Dataset, *, pixel_keyword: str | None, pixel_bytes: int | None,
     before its sequence delimiter."""
     if len(ds) == 0:
         return Verdict("error", "corrupt DICOM: no data set could be read after the file meta")
-    sop = str(ds.get("SOPClassUID") or getattr(ds, "file_meta", Dataset()).get("MediaStorageSOPClassUID") or "")
+    sop = _sop_class(ds)
     name = sop_class_name(ds)
     if sop == DICOMDIR_SOP_CLASS or "DirectoryRecordSequence" in ds:
         return Verdict("skipped", "DICOMDIR: a media directory, not an image")
@@ -98,16 +103,17 @@ def classify(ds: Dataset, *, pixel_keyword: str | None, pixel_bytes: int | None,
         return Verdict("error", f"{name}: BitsStored {stored} does not fit BitsAllocated {allocated}")
     if photometric == "PALETTE COLOR":
         return Verdict("skipped", f"{name}: palette (pseudo-colour) image, not a radiograph")
+    if not photometric:
+        return Verdict("error", f"{name}: missing PhotometricInterpretation")
     if photometric not in GREY + COLOUR:
-        return Verdict("skipped" if photometric else "error",
-                       f"{name}: unsupported photometric interpretation {photometric!r}")
+        return Verdict("skipped", f"{name}: unsupported photometric interpretation {photometric!r}")
     if samples != (1 if photometric in GREY else 3):
         return Verdict("error", f"{name}: {samples} samples per pixel do not match {photometric}")
+    if not pixel_complete:
+        return Verdict("error", f"{name}: truncated: the encapsulated Pixel Data ends before its end marker")
     if photometric in ("YBR_FULL_422", "YBR_PARTIAL_422"):
         samples = 2  # native 4:2:2 keeps two samples per pixel
     expected = rows * cols * frames * samples * allocated // 8
-    if not pixel_complete:
-        return Verdict("error", f"{name}: truncated: the encapsulated Pixel Data ends before its end marker")
     if pixel_bytes is not None and pixel_bytes < expected:
         return Verdict("error", f"{name}: truncated: Pixel Data holds {pixel_bytes} bytes, the header needs {expected}")
     return Verdict("image", "", frames)

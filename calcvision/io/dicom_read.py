@@ -21,11 +21,8 @@ from calcvision.errors import InputError
 from calcvision.io.dicom_header import (COLOUR, PIXEL_KEYWORDS, classify, encoding_kind, read_header,
                                         sop_class_name, spacing)
 from calcvision.io.formats import NotAnImage, one_line
-from calcvision.io.pixel_pipeline import VOI_FUNCTIONS, Lut, stored_to_unit_in_range
+from calcvision.io.pixel_pipeline import LUMA, VOI_FUNCTIONS, Lut, stored_to_unit_in_range
 from calcvision.io.radiograph import ASSUMED_SPACING_MM, Provenance, Radiograph
-
-LUMA = np.array([0.299, 0.587, 0.114], np.float32)
-
 
 def _first(value):
     """First value of a possibly multi-valued element."""
@@ -91,7 +88,9 @@ def pixel_parameters(ds: Dataset) -> tuple[dict, dict]:
 def _decode(ds: Dataset, path: str) -> np.ndarray:
     try:
         return ds.pixel_array
-    except Exception as exc:  # decoders raise many types; the file is the problem
+    except (KeyboardInterrupt, SystemExit):
+        raise
+    except BaseException as exc:  # decoders raise many types (Rust plugins even panic): the file is the problem
         tsyntax = getattr(ds, "file_meta", Dataset()).get("TransferSyntaxUID")
         name = getattr(tsyntax, "name", tsyntax) or "no transfer syntax"
         raise InputError(f"{path}: cannot decode pixel data ({name}): {one_line(exc)}") from exc
@@ -123,7 +122,13 @@ def read_dicom(path: str | pathlib.Path) -> list[Radiograph]:
     """
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        return _read_dicom(str(path))
+        try:
+            return _read_dicom(str(path))
+        except InputError:
+            raise
+        except (ValueError, TypeError, AttributeError, KeyError, IndexError, OverflowError,
+                NotImplementedError) as exc:  # pydicom parses values lazily: garbage surfaces here
+            raise InputError(f"{path}: invalid DICOM header value ({one_line(exc)})") from exc
 
 
 def _read_dicom(where: str) -> list[Radiograph]:

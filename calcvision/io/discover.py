@@ -32,6 +32,12 @@ class Candidate:
 
 def classify_file(path: str) -> Candidate:
     """Classify one regular file from its header (pixel data is never decoded)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # pydicom warns about every malformed value
+        return _classify_file(path)
+
+
+def _classify_file(path: str) -> Candidate:
     try:
         kind = sniff(path)
     except OSError as exc:
@@ -41,13 +47,12 @@ def classify_file(path: str) -> Candidate:
         return Candidate(path, "skipped", "empty file" if empty else "not a DICOM, PNG, TIFF or JPEG file")
     if kind == "dicom":
         try:
-            with open(path, "rb") as fh, warnings.catch_warnings():
-                warnings.simplefilter("ignore")
+            with open(path, "rb") as fh:
                 ds, pixels = read_header(fh)
-        except Exception as exc:  # pydicom raises many types on garbage
+            verdict = classify(ds, pixel_keyword=pixels.keyword, pixel_bytes=pixels.native_bytes,
+                               pixel_complete=pixels.complete)
+        except Exception as exc:  # pydicom raises many types on garbage, some only when a value is used
             return Candidate(path, "error", f"corrupt DICOM header ({one_line(exc)})", 0, kind)
-        verdict = classify(ds, pixel_keyword=pixels.keyword, pixel_bytes=pixels.native_bytes,
-                           pixel_complete=pixels.complete)
         return Candidate(path, verdict.status, verdict.reason, verdict.n_frames, kind)
     try:
         frames = raster_frames(path, kind)

@@ -21,6 +21,8 @@ from typing import Callable
 import numpy as np
 
 MONOCHROME = ("MONOCHROME1", "MONOCHROME2")
+LUMA = np.array([0.299, 0.587, 0.114], np.float32)
+"""ITU-R BT.601 weights: how colour images (RGB after pydicom's YBR conversion) become grey."""
 VOI_FUNCTIONS = ("LINEAR", "LINEAR_EXACT", "SIGMOID")
 
 

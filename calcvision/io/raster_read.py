@@ -26,9 +26,9 @@ import numpy as np
 
 from calcvision.errors import InputError
 from calcvision.io.formats import NotAnImage, check_size, one_line
+from calcvision.io.pixel_pipeline import LUMA
 from calcvision.io.radiograph import ASSUMED_SPACING_MM, Provenance, Radiograph
 
-LUMA = np.array([0.299, 0.587, 0.114], np.float32)
 SCREEN_DPI = (72, 96)
 TRUSTED_SPACING_MM = (0.02, 1.0)
 GREY_MODES = ("1", "L", "LA", "I;16", "I;16B", "I;16L", "I;16N", "I", "F")
@@ -136,15 +136,19 @@ def _tiff_frames(path: pathlib.Path) -> list[RasterFrame]:
     return frames
 
 
-def _tiff_pixels(path: pathlib.Path, index: int) -> np.ndarray:
+def _tiff_pixels(path: pathlib.Path) -> list[np.ndarray]:
     import tifffile
 
+    pages = []
     with tifffile.TiffFile(path) as tif:
-        page = [p for p in tif.pages if not p.is_reduced][index]
-        arr = page.asarray()
-        if arr.ndim == 3 and int(page.planarconfig) == 2:  # separate planes -> samples last
-            arr = np.moveaxis(arr, 0, -1)
-    return arr
+        for page in tif.pages:
+            if page.is_reduced:
+                continue
+            arr = page.asarray()
+            if arr.ndim == 3 and int(page.planarconfig) == 2:  # separate planes -> samples last
+                arr = np.moveaxis(arr, 0, -1)
+            pages.append(arr)
+    return pages
 
 
 def raster_frames(path: str | pathlib.Path, kind: str) -> list[RasterFrame]:
@@ -158,10 +162,10 @@ def raster_frames(path: str | pathlib.Path, kind: str) -> list[RasterFrame]:
         raise InputError(f"{path}: corrupt {kind.upper()} ({one_line(exc)})") from exc
     if not frames:
         raise NotAnImage(f"{path}: TIFF without a full-resolution page")
-    problem = check_size(frames[0].rows, frames[0].cols, len(frames))
-    problem = problem or next((check_size(f.rows, f.cols) for f in frames if check_size(f.rows, f.cols)), None)
-    if problem:
-        raise InputError(f"{path}: {problem}")
+    for frame in frames:
+        problem = check_size(frame.rows, frame.cols, len(frames))  # pages of a TIFF may differ in size
+        if problem:
+            raise InputError(f"{path}: {problem}")
     return frames
 
 
@@ -193,12 +197,12 @@ def read_raster(path: str | pathlib.Path, kind: str) -> list[Radiograph]:
         spacing_mm, source = dpi_spacing(frames[0].dpi), "NominalScannedPixelSpacing"
     if spacing_mm is None:
         spacing_mm, source = (ASSUMED_SPACING_MM, ASSUMED_SPACING_MM), "assumed"
+    try:
+        pixels = _tiff_pixels(path) if kind == "tiff" else [_pil_pixels(path, frames[0].mode)]
+    except Exception as exc:
+        raise InputError(f"{path}: cannot decode {kind.upper()} pixels ({one_line(exc)})") from exc
     out = []
-    for index, frame in enumerate(frames):
-        try:
-            arr = _tiff_pixels(path, index) if kind == "tiff" else _pil_pixels(path, frame.mode)
-        except Exception as exc:
-            raise InputError(f"{path}: cannot decode {kind.upper()} pixels ({one_line(exc)})") from exc
+    for index, (frame, arr) in enumerate(zip(frames, pixels, strict=True)):
         if arr.shape[:2] != (frame.rows, frame.cols):
             raise InputError(f"{path}: decoded shape {arr.shape} does not match the header {frame.rows} x {frame.cols}")
         extra = {"colour_to_grey": frame.photometric} if frame.photometric == "RGB" else {}

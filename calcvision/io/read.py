@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import pathlib
+import stat
 
 from calcvision.errors import InputError
 from calcvision.io.dicom_read import read_dicom
@@ -20,9 +21,12 @@ def read_radiograph(path: str | os.PathLike) -> list[Radiograph]:
     for missing, corrupt, truncated or absurd files; the message names the file.
     """
     p = pathlib.Path(path)
-    if p.is_dir():
-        raise InputError(f"{path}: is a folder; use calcvision.io.discover to list its images")
     try:
+        mode = p.stat().st_mode
+        if stat.S_ISDIR(mode):
+            raise InputError(f"{path}: is a folder; use calcvision.io.discover to list its images")
+        if not stat.S_ISREG(mode):  # a pipe or device would block or never end
+            raise NotAnImage(f"{path}: not a regular file")
         kind = sniff(p)
     except OSError as exc:
         raise InputError(f"{path}: cannot read ({exc.strerror or exc})") from None
