@@ -12,7 +12,9 @@ import numpy as np
 import pydicom
 import pytest
 
+from calcvision.io import read_radiograph
 from calcvision.patterns import CLASSES
+from calcvision.phantoms import make_phantom
 
 
 def _cli(*args: str) -> subprocess.CompletedProcess:
@@ -45,14 +47,13 @@ def test_seventy_dicom_files_balanced_readable_and_reproducible(tmp_path):
         else:
             x0, y0, x1, y1 = (int(r[k]) for k in ("roi_x0", "roi_y0", "roi_x1", "roi_y1"))
             assert 0 <= x0 < x1 <= 1024 and 0 <= y0 < y1 <= 1024
-    try:
-        from calcvision.io import read_radiograph
-    except ImportError:  # the io layer's reader not merged yet: pydicom above decoded them
-        read_radiograph = None
-    if read_radiograph is not None:
-        for r in rows[:14]:
-            (rad,) = read_radiograph(a / r["path"])
-            assert rad.pixels.shape == (1024, 1024) and rad.spacing_mm[0] == pytest.approx(float(r["spacing_mm"]))
+    # the project's reader gives back exactly the in-memory phantom (same pixel pipeline)
+    for r in rows[:7]:
+        (rad,) = read_radiograph(a / r["path"])
+        mem = make_phantom(r["label"], 1, int(r["index"]))
+        assert rad.spacing_mm[0] == pytest.approx(mem.radiograph.spacing_mm[0], rel=1e-6)
+        assert rad.spacing_source == "ImagerPixelSpacing"
+        assert np.array_equal(rad.pixels, mem.radiograph.pixels)
     # a second run with the same seed (one worker this time; the first 14 files, which sample i
     # being a function of (seed, i) makes the same): byte-identical files
     out = _cli("phantoms", "--out", str(b), "--n", "14", "--seed", "1")
@@ -64,7 +65,7 @@ def test_seventy_dicom_files_balanced_readable_and_reproducible(tmp_path):
 
 def test_refuses_non_empty_folder_and_resumes_an_interrupted_set(tmp_path):
     d = tmp_path / "set"
-    args = ["phantoms", "--out", str(d), "--n", "9", "--seed", "3", "--shape", "128x128", "--mix-encodings",
+    args = ["phantoms", "--out", str(d), "--n", "9", "--seed", "3", "--shape", "160x160", "--spacing-mm", "0.2", "--mix-encodings",
             "--classes", "phlebolith_ring,none,sheet"]
     assert _cli(*args).returncode == 0
     rows = _manifest(d)
@@ -72,7 +73,7 @@ def test_refuses_non_empty_folder_and_resumes_an_interrupted_set(tmp_path):
     assert len({r["compression"] for r in rows}) >= 2  # some compressed, some not
     ref = {r["path"]: _pixels(d / r["path"]) for r in rows}
     # another set into the same folder: refused with one line, exit 2, nothing touched
-    other = _cli("phantoms", "--out", str(d), "--n", "9", "--seed", "4", "--shape", "128x128")
+    other = _cli("phantoms", "--out", str(d), "--n", "9", "--seed", "4", "--shape", "160x160", "--spacing-mm", "0.2")
     assert other.returncode == 2 and "not empty" in other.stderr and "Traceback" not in other.stderr
     assert _manifest(d) == rows
     # simulate an interrupted run: the manifest gone, two files missing
@@ -82,17 +83,23 @@ def test_refuses_non_empty_folder_and_resumes_an_interrupted_set(tmp_path):
     assert _cli(*args).returncode == 0
     assert _manifest(d) == rows
     assert {r["path"]: _pixels(d / r["path"]) for r in rows} == ref
+    # the same set made larger: kept, extended
+    args[args.index("--n") + 1] = "10"
+    assert _cli(*args).returncode == 0
+    assert _manifest(d)[:9] == rows and len(_manifest(d)) == 10
 
 
 def test_png_format_and_bad_arguments(tmp_path):
     d = tmp_path / "png"
-    assert _cli("phantoms", "--out", str(d), "--n", "2", "--format", "png", "--shape", "96x128").returncode == 0
+    assert _cli("phantoms", "--out", str(d), "--n", "2", "--format", "png", "--shape", "128x160", "--spacing-mm", "0.2").returncode == 0
     from PIL import Image
 
     img = np.asarray(Image.open(d / _manifest(d)[0]["path"]))
-    assert img.shape == (96, 128) and img.dtype == np.uint16
+    assert img.shape == (128, 160) and img.dtype == np.uint16
     bad = _cli("phantoms", "--out", str(tmp_path / "x"), "--n", "2", "--classes", "rice")
     assert bad.returncode == 2 and "unknown class" in bad.stderr and "Traceback" not in bad.stderr
+    small = _cli("phantoms", "--out", str(tmp_path / "y"), "--n", "2", "--shape", "100x100")
+    assert small.returncode == 2 and "mm" in small.stderr and not (tmp_path / "y").exists()
 
 
 def test_gallery_writes_a_montage(tmp_path):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import sys
 import time
 from pathlib import Path
@@ -43,8 +44,19 @@ def _parse_shape(text: str | None) -> tuple[int, int] | None:
     return r, c
 
 
+def _read_set(path: Path):
+    """The set definition stored in a folder, or None if absent or unreadable."""
+    from calcvision.phantoms.writer import SetSpec
+
+    try:
+        return SetSpec.from_json(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError, TypeError, KeyError):
+        return None
+
+
 def run(args: argparse.Namespace) -> int:
     from calcvision.phantoms import SIMULATOR_VERSION
+    from calcvision.phantoms.sample import MIN_FIELD_MM
     from calcvision.phantoms.writer import SET_FILE, SetSpec, finish, generate
 
     classes = tuple(c.strip() for c in args.classes.split(",") if c.strip())
@@ -59,7 +71,13 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError(f"--workers must be >= 1, got {args.workers}")
     if args.spacing_mm is not None and not 0.01 <= args.spacing_mm <= 1.0:
         raise UsageError(f"--spacing-mm must be within 0.01-1.0 mm, got {args.spacing_mm}")
-    spec = SetSpec(n=args.n, seed=args.seed, classes=classes, format=args.format, shape=_parse_shape(args.shape),
+    shape = _parse_shape(args.shape)
+    if shape is not None and args.spacing_mm is not None and min(shape) * args.spacing_mm < MIN_FIELD_MM:
+        raise UsageError(f"--shape x --spacing-mm gives a field under {MIN_FIELD_MM} mm per side")
+    if shape is not None and min(shape) * 0.2 < MIN_FIELD_MM and args.spacing_mm is None:
+        raise UsageError(f"--shape {args.shape}: even at 0.2 mm per pixel the field is under "
+                         f"{MIN_FIELD_MM} mm; give a larger shape or --spacing-mm")
+    spec = SetSpec(n=args.n, seed=args.seed, classes=classes, format=args.format, shape=shape,
                    spacing_mm=args.spacing_mm, mix_encodings=args.mix_encodings, simulator=SIMULATOR_VERSION)
     out: Path = args.out
     if out.exists() and not out.is_dir():
@@ -67,10 +85,15 @@ def run(args: argparse.Namespace) -> int:
     out.mkdir(parents=True, exist_ok=True)
     set_file = out / SET_FILE
     if any(out.iterdir()):
-        same = set_file.exists() and SetSpec.from_json(set_file.read_text(encoding="utf-8")) == spec
+        old = _read_set(set_file)
+        # the same set, or the same set made larger (sample i depends on i only): resume
+        same = old is not None and dataclasses.replace(old, n=spec.n) == spec and spec.n >= old.n
         if not same and not args.overwrite:
-            raise UsageError(f"--out {out} is not empty and holds no matching phantom set; "
-                             "choose an empty folder or pass --overwrite")
+            why = "holds no phantom set" if old is None else "holds another phantom set (" + ", ".join(
+                f"{k} {getattr(old, k)!r} -> {getattr(spec, k)!r}" for k in vars(spec)
+                if getattr(old, k) != getattr(spec, k)) + ")"
+            raise UsageError(f"--out {out} is not empty and {why}; choose an empty folder, rerun with the same "
+                             "settings to resume, or pass --overwrite")
         if not same:  # --overwrite: start this set afresh (only our own files are replaced)
             for name in ("manifest.csv", "manifest.partial.csv"):
                 (out / name).unlink(missing_ok=True)

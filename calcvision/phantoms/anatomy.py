@@ -28,6 +28,7 @@ class Bone:
     end_curv: float = 0.0
     plate: float = 0.0
     corner: float = 0.25
+    wobble: tuple[tuple[float, float, float], ...] = ()
 
     def radius_at(self, u: np.ndarray | float) -> np.ndarray | float:
         return self.radius * (1 + self.flare * self._s(u))
@@ -60,6 +61,7 @@ class Anatomy:
     joint_u: float | None = None
     joint_gap: float = 0.0
     planes: list[tuple[float, float, float, float, float, float]] = field(default_factory=list)
+    neighbours: list["Anatomy"] = field(default_factory=list)  # other digits of a hand
 
     def half_width(self, u: np.ndarray | float) -> np.ndarray | float:
         return self.semi_w * np.maximum(1 + self.taper * np.asarray(u) / 100.0, 0.5)
@@ -69,7 +71,7 @@ class Anatomy:
 
 
 def draw_anatomy(P: Section, grid: Grid, kind: str) -> Anatomy:
-    """Draw one anatomy of ``kind`` ('shaft', 'joint', 'trunk') positioned in ``grid``."""
+    """Draw one anatomy of ``kind`` ('shaft', 'joint', 'trunk', 'hand') positioned in ``grid``."""
     rng = P.rng
     H, W = grid.size_mm
     if P("axis_aligned"):
@@ -78,6 +80,8 @@ def draw_anatomy(P: Section, grid: Grid, kind: str) -> Anatomy:
         theta = rng.uniform(0, 2 * np.pi)
     frame = Frame(P("centre_frac") * W, P("centre_frac") * H, float(theta))
     along = W if abs(np.cos(theta)) > abs(np.sin(theta)) else H
+    if kind == "hand":
+        return _draw_hand(P, grid, frame, along)
     if kind == "trunk":
         a = P("trunk_semi_width_mm")
         anat = Anatomy(kind, frame, a, P("trunk_depth_mm") / a, P("limb_taper_per_100mm") * 0.3,
@@ -119,7 +123,46 @@ def draw_anatomy(P: Section, grid: Grid, kind: str) -> Anatomy:
                                    flare=0.4, flare_len=15, end_curv=0.5, plate=0.0))
         else:
             anat.bones.append(Bone(v2, r2, P("cortex_frac") * r2))
+    for bn in anat.bones:
+        bn.wobble = tuple((P("bone_wobble") * rng.uniform(0.3, 1.0), rng.uniform(30, 120), rng.uniform(0, 2 * np.pi))
+                          for _ in range(2))
     return anat
+
+
+def _draw_digit(P: Section, grid: Grid, frame: Frame, along: float, joint_u: float | None = None) -> Anatomy:
+    """One digit: a thin limb with two phalanges meeting at a small joint."""
+    rng = P.rng
+    a = P("digit_semi_width_mm")
+    anat = Anatomy("hand", frame, a, rng.uniform(0.8, 1.0), rng.uniform(-0.05, 0.05), fat=P("fat_fraction") * a * 0.6)
+    rb = P("digit_bone_radius_frac") * a
+    vb = rng.uniform(-0.1, 0.1) * a
+    gap = P("digit_joint_gap_mm")
+    uj = _joint_in_field(P, frame, grid, vb, along) if joint_u is None else joint_u
+    anat.joint_u, anat.joint_gap = uj, gap
+    for hi in (True, False):
+        r = rb * rng.uniform(0.9, 1.1)
+        ends = {"u_hi": uj - gap / 2} if hi else {"u_lo": uj + gap / 2}
+        anat.bones.append(Bone(vb, r, P("cortex_frac") * r * 1.2, flare=P("digit_flare"), flare_len=P("digit_flare_mm"),
+                               end_curv=P("condyle_curvature") if hi else P("plateau_curvature"),
+                               plate=rng.uniform(0.3, 0.8), corner=P("corner_rounding"), **ends))
+    return anat
+
+
+def _draw_hand(P: Section, grid: Grid, frame: Frame, along: float) -> Anatomy:
+    """Several parallel (slightly fanned) digits; the first is the one lesions refer to."""
+    rng = P.rng
+    main = _draw_digit(P, grid, frame, along)
+    n = P("digits")
+    spacing = P("digit_spacing_mm")
+    slot = int(rng.integers(n))  # where the main digit sits among its neighbours
+    for k in range(n):
+        if k == slot:
+            continue
+        off = (k - slot) * spacing
+        th = frame.theta + np.deg2rad(P("digit_fan_deg")) * (k - slot)
+        f = Frame(frame.cx - np.sin(frame.theta) * off, frame.cy + np.cos(frame.theta) * off, float(th))
+        main.neighbours.append(_draw_digit(P, grid, f, along, joint_u=main.joint_u + rng.uniform(-12, 12)))
+    return main
 
 
 def _bone_maps(b: Bone, u: np.ndarray, v: np.ndarray, P: Section, bvf: float, tex: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -127,6 +170,8 @@ def _bone_maps(b: Bone, u: np.ndarray, v: np.ndarray, P: Section, bvf: float, te
     s = b._s(u)
     s = np.zeros_like(u) if np.isscalar(s) else s
     r = b.radius * (1 + b.flare * s)
+    for amp, lam, ph in b.wobble:  # real bones are not turned on a lathe
+        r = r * (1 + np.float32(amp) * np.sin(u * np.float32(2 * np.pi / lam) + np.float32(ph)))
     ct = np.maximum(b.cortex * (1 - 0.75 * s), 0.4)
     d = v - np.float32(b.vb)
     outer = chord(r * r, d)
@@ -142,10 +187,16 @@ def _bone_maps(b: Bone, u: np.ndarray, v: np.ndarray, P: Section, bvf: float, te
         end = b.end_surface(v, False)
         inside &= u > end
         plate_w = np.maximum(plate_w, np.clip(1 - (u - end) / max(b.plate, 1e-3), 0, 1))
-    cancellous = medulla * np.float32(bvf) * np.clip(s * 1.5, 0, 1) * (1 + 0.6 * tex)
+    cancellous = medulla * np.float32(bvf) * np.clip(s * 1.5, 0, 1) * (1 + 0.35 * tex)
     bone = (outer - medulla) + np.maximum(cancellous, 0) + (0.35 * medulla * plate_w if b.plate > 0 else 0)
     marrow = medulla - np.maximum(cancellous, 0)
     return np.where(inside, bone, 0).astype(np.float32), np.where(inside, np.maximum(marrow, 0), 0).astype(np.float32)
+
+
+def _trabeculae(rng: np.random.Generator, u: np.ndarray, v: np.ndarray, corr: float) -> np.ndarray:
+    """Trabecular network texture (about -1..1.5): thin bright ridges where a band-limited
+    field crosses zero, slightly elongated along the bone."""
+    return 2.5 * np.exp(-(frame_noise(rng, u, v, corr * 1.6, corr) / np.float32(0.5)) ** 2) - 1.0
 
 
 def anatomy_maps(anat: Anatomy, grid: Grid, P: Section) -> tuple[dict[str, np.ndarray], np.ndarray, np.ndarray]:
@@ -162,7 +213,8 @@ def anatomy_maps(anat: Anatomy, grid: Grid, P: Section) -> tuple[dict[str, np.nd
     for v0, amp, lam, ph, w, frac in anat.planes:
         curve = v0 + amp * np.sin(u * np.float32(2 * np.pi / lam) + np.float32(ph))
         # a septum seen edge-on: a few % of the muscle path is fat along a line of width w
-        sheet = np.minimum(np.float32(frac) * inner * np.exp(-((v - curve) / np.float32(w)) ** 2), muscle * 0.5)
+        profile = np.maximum(np.float32(1.0) - np.abs(v - curve) * np.float32(1.0 / w), 0)
+        sheet = np.minimum(np.float32(frac) * inner * profile, muscle * 0.5)
         fat += sheet
         muscle -= sheet
     bone = np.zeros_like(u)
@@ -170,25 +222,27 @@ def anatomy_maps(anat: Anatomy, grid: Grid, P: Section) -> tuple[dict[str, np.nd
     if anat.bones:
         bvf = P("trabecular_bvf")
         corr = P("trabecular_corr_mm")
-        # trabecular network: thin bright ridges where a band-limited field crosses zero
-        tex = 2.5 * np.exp(-(frame_noise(rng, u, v, corr * 1.6, corr) / np.float32(0.5)) ** 2) - 1.0
         for bn in anat.bones:
-            near = np.abs(v - np.float32(bn.vb)) < bn.radius * (1 + bn.flare) + 1
+            near = np.abs(v - np.float32(bn.vb)) < bn.radius * (1 + bn.flare) * 1.06 + 1
             rows, cols = np.flatnonzero(near.any(axis=1)), np.flatnonzero(near.any(axis=0))
             if rows.size == 0:
                 continue
             sl = (slice(rows[0], rows[-1] + 1), slice(cols[0], cols[-1] + 1))
-            bo, ma = _bone_maps(bn, u[sl], v[sl], P, bvf, tex[sl])
+            bo, ma = _bone_maps(bn, u[sl], v[sl], P, bvf, _trabeculae(rng, u[sl], v[sl], corr))
             bone[sl] += bo
             marrow[sl] += ma
         if anat.kind == "joint" and P("patella"):
             pa, pb, pc = rng.uniform(14, 24), rng.uniform(12, 22), rng.uniform(7, 12)
-            du = u - np.float32(anat.joint_u + rng.uniform(-20, 10))
-            dv = v - np.float32(anat.bones[0].vb + rng.uniform(-0.3, 0.3) * anat.bones[0].radius)
-            outer_p = ellipsoid_chord(du, dv, pa, pb, pc)
-            inner_p = ellipsoid_chord(du, dv, pa - 1.5, pb - 1.5, pc - 1.5)
-            bone += (outer_p - inner_p) + inner_p * np.float32(bvf) * (1 + 0.5 * tex)
-            muscle -= np.minimum(outer_p, muscle)
+            pu = anat.joint_u + rng.uniform(-20, 10)
+            pv = anat.bones[0].vb + rng.uniform(-0.3, 0.3) * anat.bones[0].radius
+            sl = grid.patch(*anat.frame.xy(pu, pv), max(pa, pb) + 1)
+            if sl is not None:
+                du, dv = u[sl] - np.float32(pu), v[sl] - np.float32(pv)
+                outer_p = ellipsoid_chord(du, dv, pa, pb, pc)
+                inner_p = ellipsoid_chord(du, dv, pa - 1.5, pb - 1.5, pc - 1.5)
+                tex = _trabeculae(rng, u[sl], v[sl], corr)
+                bone[sl] += (outer_p - inner_p) + inner_p * np.float32(bvf) * (1 + 0.5 * tex)
+                muscle[sl] -= np.minimum(outer_p, muscle[sl])
     elif anat.kind == "trunk" and P("trunk_plate"):
         rc = rng.uniform(60, 160)
         cu, cv = rng.uniform(-80, 80), rng.uniform(-1, 1) * anat.semi_w * 0.6
@@ -196,8 +250,20 @@ def anatomy_maps(anat: Anatomy, grid: Grid, P: Section) -> tuple[dict[str, np.nd
         plate = P("trunk_plate_mm")
         bone += np.where(dist > 0, plate + 8.0 * np.exp(-dist / 2.5), 0).astype(np.float32)
         marrow += np.where(dist > 0, plate * 0.5, 0).astype(np.float32)
+    # soft-tissue heterogeneity: fat interleaved with muscle, streaky along the fibres
+    amp = P("soft_texture")
+    if amp > 0:
+        streaks = frame_noise(rng, u, v, P("soft_texture_mm") * 4, P("soft_texture_mm"))
+        swap = np.clip(np.float32(amp) * inner * streaks, -0.5 * fat, 0.5 * muscle)
+        fat += swap
+        muscle -= swap
     muscle = np.maximum(muscle - bone - marrow, 0)
-    return {"fat": fat, "muscle": muscle, "bone": bone, "marrow": marrow}, u, v
+    maps = {"fat": fat, "muscle": muscle, "bone": bone, "marrow": marrow}
+    for nb in anat.neighbours:
+        more, _, _ = anatomy_maps(nb, grid, P)
+        for m in maps:
+            maps[m] += more[m]
+    return maps, u, v
 
 
 def _joint_in_field(P: Section, frame: Frame, grid: Grid, vb: float, along: float) -> float:

@@ -54,9 +54,10 @@ def add_bony_confusers(C: Section, anat: Anatomy, grid: Grid, maps: dict[str, np
                         continue
                     ln = C("osteophyte_mm")
                     rend = float(bone.radius_at(bone.u_hi if hi else bone.u_lo))
-                    vv = bone.vb + side * (rend + ln * 0.3)
-                    uu = float(bone.end_surface(np.float32(vv), hi)) + (-1 if hi else 1) * ln * 0.6
-                    _add_ellipsoid(maps["bone"], grid, anat, uu, vv, ln, ln * 0.35, ln * 0.8, 1.0)
+                    # a beak on the bone margin next to the articular surface, overlapping the cortex
+                    vv = bone.vb + side * rend * 0.97
+                    uu = float(bone.end_surface(np.float32(vv), hi)) + (-1 if hi else 1) * ln * 0.35
+                    _add_ellipsoid(maps["bone"], grid, anat, uu, vv, ln * 0.6, ln * 0.3, ln * 0.5, 1.0)
         if C("sesamoid"):
             ln = C("sesamoid_mm")
             rend = A.radius * (1 + A.flare)
@@ -72,7 +73,9 @@ def add_bony_confusers(C: Section, anat: Anatomy, grid: Grid, maps: dict[str, np
             if sl is None:
                 continue
             dx, dy = grid.xs[sl[1]][None, :] - np.float32(x), grid.ys[sl[0]][:, None] - np.float32(y)
-            t = chord(np.float32(r * r), np.sqrt(dx * dx + dy * dy) * np.float32(rng.uniform(0.8, 1.2)))
+            # a flattened, slightly oval pocket (bowel loops are shallower than wide)
+            t = chord(np.float32(r * r), np.sqrt((dx * np.float32(rng.uniform(0.7, 1.3))) ** 2 + dy * dy))
+            t *= np.float32(rng.uniform(0.2, 0.6))
             maps["muscle"][sl] -= np.minimum(t, maps["muscle"][sl])
 
 

@@ -3,15 +3,21 @@ enhancement, tone curve, window, quantisation to BitsStored and photometric sens
 
 from __future__ import annotations
 
+import cv2
 import numpy as np
 
 from calcvision.phantoms.geometry import blur_lowres, gaussian
 
 
+def subsample_step(img: np.ndarray, target: int = 20000) -> int:
+    """Stride that leaves about ``target`` pixels: histogram statistics need no more."""
+    return max(1, int(np.ceil(np.sqrt(img.size / target))))
+
+
 def robust_range(img: np.ndarray, low_q: float, high_q: float, mask: np.ndarray | None = None) -> tuple[float, float]:
     """Quantiles of a subsample of the image, over ``mask`` (the exposed anatomy, as DR
     processing segments it) when given and not empty."""
-    step = max(1, int(np.sqrt(img.size / 40000)))
+    step = subsample_step(img)
     sub = img[::step, ::step]
     if mask is not None:
         m = mask[::step, ::step]
@@ -53,6 +59,19 @@ def tone(img: np.ndarray, kind: str, gamma: float, slope: float, centre: float) 
         lo, hi = s(0.0), s(1.0)
         return ((1.0 / (1.0 + np.exp(np.float32(-slope) * (x - np.float32(centre)))) - lo) / (hi - lo)).astype(np.float32)
     return x
+
+
+def degrade(img: np.ndarray, jpeg_quality: int | None, eight_bit: bool) -> np.ndarray:
+    """A copy's history: through lossy JPEG at ``jpeg_quality`` and/or through 8 bits
+    (0..1 in, 0..1 out)."""
+    if jpeg_quality is None and not eight_bit:
+        return img
+    u8 = np.clip(np.rint(img * 255.0), 0, 255).astype(np.uint8)
+    if jpeg_quality is not None:
+        ok, buf = cv2.imencode(".jpg", u8, [cv2.IMWRITE_JPEG_QUALITY, jpeg_quality])
+        if ok:
+            u8 = cv2.imdecode(buf, cv2.IMREAD_GRAYSCALE)
+    return u8.astype(np.float32) * np.float32(1 / 255.0)
 
 
 def window(img: np.ndarray, centre: float, width: float) -> np.ndarray:

@@ -1,5 +1,5 @@
-"""The six lesion recipes. Each returns thickness maps (mm along the beam) of what the lesion
-adds: ``deposit`` (calcium hydroxyapatite, displacing soft tissue), ``bone`` (ossification,
+"""The six lesion recipes. Each adds to a ``Canvas``'s thickness maps (mm along the beam) what
+the lesion brings: ``deposit`` (calcium hydroxyapatite, displacing soft tissue), ``bone`` (ossification,
 displacing soft tissue) and ``muscle`` (soft-tissue swelling). Shapes and sizes come from
 ``ranges.yaml`` (section ``lesions``) with their sources."""
 
@@ -43,7 +43,8 @@ class Canvas:
 
     def place(self, ok: Callable[[float, float], bool], margin: float) -> tuple[float, float, float, float]:
         """A random point (x, y, u, v) in the field (``margin`` mm from its edge) where
-        ``ok(u, v)``; falls back to the field centre region if none is found."""
+        ``ok(u, v)``; after 200 misses, the last point tried (the caller's redraw loop then
+        rejects a lesion that ends up out of view)."""
         H, W = self.grid.size_mm
         mx, my = max(W / 2 - margin, W * 0.05), max(H / 2 - margin, H * 0.05)
         x = y = 0.0
@@ -60,6 +61,7 @@ class Canvas:
         return dx * c + dy * s, dy * c - dx * s
 
     def lerp(self, name: str, t: float) -> float:
+        """The value at fraction ``t`` (the severity) of range ``name``."""
         lo, hi = self.L.bounds(name)
         return lo + (hi - lo) * float(np.clip(t, 0, 1))
 
@@ -152,9 +154,11 @@ def sheet(cv: Canvas) -> None:
     inside = (np.abs(v) < a).astype(np.float32)
     if site == "subcutaneous":
         f = np.float32(max(anat.fat, 4.0))
+        # tangential fat at the limb edge, plus the front/back fat projected over the limb
         across = np.exp(-((np.abs(v) - (a - f / 2)) / (f / 2 + 2)) ** 2)
         if rng.random() < 0.6:
             across = across * (np.sign(v) == np.sign(vc) if vc != 0 else side > 0)
+        across = np.maximum(across, np.float32(rng.uniform(0.2, 0.7)) * (np.abs(v) < a - f))
     elif site == "fascial":
         across = np.zeros_like(v)
         for _ in range(rng.integers(1, 4)):
@@ -169,11 +173,13 @@ def sheet(cv: Canvas) -> None:
         pat = np.exp(-(n / np.float32(rng.uniform(0.2, 0.45))) ** 2)
     elif pattern == "confluent":
         n = frame_noise(rng, u, v, tex * 1.5, tex * 1.5)
-        pat = np.clip((n - np.float32(rng.uniform(-0.3, 0.8))) / np.float32(0.4), 0, 1)
+        pat = np.clip((n - np.float32(rng.uniform(-0.3, 0.8))) / np.float32(0.15), 0, 1)
     else:
-        n = frame_noise(rng, u, v, tex * rng.uniform(5, 12), tex * 0.6)
-        pat = np.clip((n - np.float32(rng.uniform(0.0, 0.8))) / np.float32(0.4), 0, 1)
-    cv.maps["deposit"] += np.float32(thick) * pat * across * along * inside
+        n = frame_noise(rng, u, v, tex * rng.uniform(4, 10), tex * rng.uniform(0.8, 1.5))
+        pat = np.clip((n - np.float32(rng.uniform(0.2, 1.0))) / np.float32(0.2), 0, 1)
+    # mineral, not fluid: sharp-edged deposits with a granular inner texture
+    grain = np.clip(1 + 0.35 * frame_noise(rng, u, v, 0.8, 0.8), 0.3, 1.7)
+    cv.maps["deposit"] += np.float32(thick) * pat * grain * across * along * inside
 
 
 def tumoral_glob(cv: Canvas) -> None:
@@ -303,6 +309,13 @@ def trabeculated_ossification(cv: Canvas) -> None:
     trab = inner * np.float32(L("trabecular_bvf")) * profile * net
     cv.maps["bone"][sl] += np.float32(maturity) * ((outer - inner) * np.float32(0.8) + trab)
 
+
+MIN_VISIBLE_MM2: dict[str, float] = {
+    "rice_grain": 4.0, "phlebolith_ring": 2.0, "sheet": 100.0, "tumoral_glob": 80.0,
+    "chondrocalcinosis_line": 3.0, "trabeculated_ossification": 80.0,
+}
+"""Smallest lesion area (mm^2, pixels above the box threshold) accepted in view: a lesion
+mostly outside the field is redrawn rather than labelled from a sliver."""
 
 RECIPES: dict[str, Callable[[Canvas], None]] = {
     "rice_grain": rice_grain,

@@ -70,3 +70,26 @@ class Section:
     def bounds(self, name: str) -> tuple[float, float]:
         lo, hi = self.node[name]["range"]
         return float(lo), float(hi)
+
+
+def describe(spec: dict[str, Any]) -> str:
+    """Human-readable form of one entry's distribution."""
+    if "value" in spec:
+        return f"= {spec['value']}"
+    if "p" in spec:
+        return f"p = {spec['p']}"
+    if "choices" in spec:
+        return ", ".join(f"{k} ({w})" for k, w in spec["choices"].items())
+    lo, hi = spec["range"]
+    kind = "log-uniform" if spec.get("dist") == "log" else "uniform"
+    return f"{lo} - {hi} ({'integer, ' if spec.get('int') else ''}{kind})"
+
+
+def markdown_table(prefix: str = "") -> str:
+    """The entries of ``ranges.yaml`` under ``prefix`` as a markdown table (for the docs)."""
+    lines = ["| parameter | distribution | source |", "|---|---|---|"]
+    for name, spec in iter_entries():
+        if name.startswith(prefix):
+            lines.append(f"| `{name}` | {describe(spec)} | {spec.get('source', '')} |")
+    return "\n".join(lines)
+

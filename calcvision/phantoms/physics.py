@@ -76,6 +76,16 @@ def detect(counts: np.ndarray, blur_px: float, electronic_sigma: float, rng: np.
     return out
 
 
+def line_noise(signal: np.ndarray, sigma: float, rng: np.random.Generator) -> np.ndarray:
+    """Readout line noise: an offset per detector row (or column) of std ``sigma`` photons."""
+    if sigma <= 0:
+        return signal
+    along_rows = rng.random() < 0.5
+    n = signal.shape[0] if along_rows else signal.shape[1]
+    off = np.float32(sigma) * rng.standard_normal(n, dtype=np.float32)
+    return signal + (off[:, None] if along_rows else off[None, :])
+
+
 def neg_log(signal: np.ndarray, flat: float) -> np.ndarray:
     """Attenuation image -ln(signal / flat): higher = more attenuating = whiter."""
     return -np.log(np.maximum(signal, np.float32(0.5)) / np.float32(flat))

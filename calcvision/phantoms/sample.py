@@ -17,12 +17,16 @@ from calcvision.patterns import CLASSES, NONE, class_index
 from calcvision.phantoms import display as dsp
 from calcvision.phantoms import physics
 from calcvision.phantoms.anatomy import Anatomy, anatomy_maps, draw_anatomy
-from calcvision.phantoms.confusers import add_bony_confusers, add_soft_confusers, collimation_mask, grid_lines, marker_line_integral
+from calcvision.phantoms.confusers import (add_bony_confusers, add_soft_confusers, collimation_mask, grid_lines,
+                                           marker_line_integral)
 from calcvision.phantoms.geometry import Grid
-from calcvision.phantoms.lesions import RECIPES, Canvas
-from calcvision.phantoms.params import Section, ranges
+from calcvision.phantoms.lesions import MIN_VISIBLE_MM2, RECIPES, Canvas
+from calcvision.phantoms.params import Section
 
 DEFAULT_SHAPE: tuple[int, int] = (1024, 1024)
+MIN_FIELD_MM = 24.0
+"""Smallest field side (mm) a phantom is made for: the largest small lesions (12 mm rice
+grains, 10 mm phleboliths) must fit with a margin."""
 BOX_THRESHOLD = 0.01
 """Lesion pixels are those whose lesion line integral (excess attenuation) exceeds this,
 about 1 % more attenuation than without the lesion."""
@@ -95,14 +99,26 @@ def draw_scene(label: str, seed: int, index: int, *, shape: tuple[int, int] | No
     shp = tuple(int(s) for s in (shape or DEFAULT_SHAPE))
     if len(shp) != 2 or min(shp) < 32:
         raise ValueError(f"shape must be two sizes >= 32 px, got {shape}")
-    sp = float(spacing_mm) if spacing_mm is not None else F("spacing_mm")
+    if spacing_mm is None:  # drawn; a small field is kept at least MIN_FIELD_MM wide
+        lo, hi = F.bounds("spacing_mm")
+        lo = max(lo, MIN_FIELD_MM / min(shp))
+        if lo > hi:
+            raise ValueError(f"shape {shp} is too small: at most {hi} mm per pixel, each side must be "
+                             f">= {MIN_FIELD_MM} mm; give a larger shape")
+        sp = float(F.rng.uniform(lo, hi))
+        rec["field.spacing_mm"] = sp
+    else:
+        sp = float(spacing_mm)
     if not sp > 0:
         raise ValueError(f"spacing_mm must be > 0, got {spacing_mm}")
     grid = Grid(shp, sp)  # type: ignore[arg-type]
+    if min(grid.size_mm) < MIN_FIELD_MM:
+        raise ValueError(f"field {grid.size_mm[0]:.1f} x {grid.size_mm[1]:.1f} mm is too small for the lesion "
+                         f"recipes: each side must be >= {MIN_FIELD_MM} mm (shape x spacing_mm)")
 
     A = Section(np.random.default_rng(ss_anat), "anatomy", rec)
     kind = A("kind")
-    if label == "chondrocalcinosis_line":
+    if label == "chondrocalcinosis_line" and kind not in ("joint", "hand"):
         kind = "joint"  # the line lies inside a joint (the one documented exception)
         rec["anatomy.kind"] = kind
     anat = draw_anatomy(A, grid, kind)
@@ -121,12 +137,12 @@ def draw_scene(label: str, seed: int, index: int, *, shape: tuple[int, int] | No
     mu = physics.mu_per_mm(t, M("mu30"), M("mu40"), jit)
     X = Section(M.rng, "exposure", rec)
     exposure = {k: X(k) for k in ("photons", "heel_strength", "heel_angle_deg", "spr", "scatter_sigma_mm",
-                                  "detector_blur_mm", "electronic_noise", "collimator_leak")}
+                                  "detector_blur_mm", "electronic_noise", "line_noise", "collimator_leak")}
     D = Section(M.rng, "display", rec)
     disp = {k: D(k) for k in ("low_quantile", "high_quantile", "range_compression", "range_compression_sigma_mm",
                               "edge_enhancement", "edge_sigma_mm", "tone", "gamma", "sigmoid_slope",
                               "sigmoid_centre", "window_centre", "window_width", "bits_stored", "range_used",
-                              "monochrome1", "voi_in_header")}
+                              "monochrome1", "voi_in_header", "jpeg_history", "jpeg_quality", "eight_bit_history")}
     disp["offset_frac"] = float(M.rng.uniform())
 
     lesion = np.zeros(shp, np.float32)
@@ -140,7 +156,8 @@ def draw_scene(label: str, seed: int, index: int, *, shape: tuple[int, int] | No
             m = canvas.maps
             lesion = (m["deposit"] * np.float32(mu["deposit"] - mu["muscle"])
                       + m["bone"] * np.float32(mu["bone"] - mu["muscle"]) + m["muscle"] * np.float32(mu["muscle"]))
-            if lesion_box(lesion) is not None:
+            need = min(MIN_VISIBLE_MM2[label], 0.1 * grid.size_mm[0] * grid.size_mm[1])
+            if (lesion > BOX_THRESHOLD).sum() * sp * sp >= need:
                 break
         else:
             raise RuntimeError(f"could not place a {label} lesion in the field (seed={seed}, index={index})")
@@ -156,7 +173,7 @@ def form_image(scene: Scene, *, with_lesion: bool = True) -> np.ndarray:
     li_anat = scene.anatomy_line_integral()
     li = li_anat + scene.lesion if with_lesion else li_anat
     body = scene.anatomy_mask()
-    step = max(1, int(np.sqrt(li.size / 40000)))
+    step = dsp.subsample_step(li)
     sub = li_anat[::step, ::step][body[::step, ::step]]
     median_li = float(np.median(sub)) if sub.size else 0.0
     flat = e["photons"] * float(np.exp(median_li))  # AEC: median body pixel gets `photons`
@@ -168,24 +185,31 @@ def form_image(scene: Scene, *, with_lesion: bool = True) -> np.ndarray:
         primary = primary * (scene.collimation + (1 - scene.collimation) * np.float32(e["collimator_leak"]))
     mean = primary + physics.scatter(primary, e["spr"], e["scatter_sigma_mm"] / g.spacing)
     ss = scene.noise_seed
-    gauss, low, elec = (np.random.default_rng(np.random.SeedSequence(ss.entropy, spawn_key=ss.spawn_key + (k,)))
-                        for k in range(3))
+    gauss, low, elec, line = (np.random.default_rng(np.random.SeedSequence(ss.entropy, spawn_key=ss.spawn_key + (k,)))
+                              for k in range(4))
     counts = physics.quantum_noise(mean, gauss, low)
-    sig_e = e["electronic_noise"] * np.sqrt(e["photons"])
-    signal = physics.detect(counts, e["detector_blur_mm"] / g.spacing, sig_e, elec)
+    q = np.sqrt(e["photons"])
+    signal = physics.detect(counts, e["detector_blur_mm"] / g.spacing, e["electronic_noise"] * q, elec)
+    signal = physics.line_noise(signal, e["line_noise"] * q, line)
     return physics.neg_log(signal, flat)
 
 
 def process(scene: Scene, log_img: np.ndarray) -> tuple[np.ndarray, dict]:
     """Display chain + quantisation: (stored uint16 pixels, header dict)."""
     d, sp = scene.display, scene.grid.spacing
-    lo, hi = dsp.robust_range(log_img, d["low_quantile"], d["high_quantile"], scene.anatomy_mask())
+    mask = scene.anatomy_mask()
+    lo, hi = dsp.robust_range(log_img, d["low_quantile"], d["high_quantile"], mask)
     img = dsp.normalise(log_img, lo, hi)
     img = dsp.compress_range(img, d["range_compression"], d["range_compression_sigma_mm"] / sp)
     img = dsp.unsharp(img, d["edge_enhancement"], d["edge_sigma_mm"] / sp)
     lo2, hi2 = dsp.robust_range(img, 0.002, 0.998)
     img = dsp.normalise(img, lo2, hi2)
-    img = dsp.tone(img, d["tone"], d["gamma"], d["sigmoid_slope"], d["sigmoid_centre"])
+    step = dsp.subsample_step(img)
+    sub = img[::step, ::step][mask[::step, ::step]]
+    median = float(np.median(sub)) if sub.size > 100 else 0.5
+    img = dsp.tone(img, d["tone"], d["gamma"], d["sigmoid_slope"], float(np.clip(median + d["sigmoid_centre"], 0.2, 0.8)))
+    img = dsp.degrade(img, jpeg_quality=int(d["jpeg_quality"]) if d["jpeg_history"] else None,
+                      eight_bit=bool(d["eight_bit_history"]))
     bits = int(d["bits_stored"])
     top = (1 << bits) - 1
     header = {"bits_stored": bits, "signed": False, "slope": None, "intercept": None,
