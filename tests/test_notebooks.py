@@ -29,8 +29,8 @@ def _read(name: str):
 
 
 def _listing() -> set[str]:
-    """Files directly in the repository root and anywhere under notebooks/ (what a run could litter)."""
-    return {p.name for p in ROOT.iterdir()} | {str(p.relative_to(ROOT)) for p in NB_DIR.rglob("*")}
+    """Everything under notebooks/, the kernel's working directory (what a run could litter)."""
+    return {str(p.relative_to(NB_DIR)) for p in NB_DIR.rglob("*")}
 
 
 def test_notebooks_stored_clean_with_parameter_cell():
