@@ -45,7 +45,7 @@ def time_shipped_plate(model, plate: np.ndarray, spacing: float, repeats: int) -
         img = resample_to_scale(plate, (spacing, spacing), model.mm_per_pixel)
         T = model.tile_px
         origins = tile_grid(*img.shape, T, (3 * T) // 4)
-        tiles = torch.stack([normalise_tile(img[y:y + T, x:x + T]) for y, x in origins])[:, None]
+        tiles = normalise_tile(np.stack([img[y:y + T, x:x + T] for y, x in origins]))[:, None]
         with torch.inference_mode():
             for b in range(0, len(tiles), 64):
                 model.tile_probs(tiles[b:b + 64])

@@ -107,3 +107,14 @@ def test_training_tile_equals_inference_tile():
     inf = resample_to_scale(pixels, spacing, mpp)
     x_inf = normalise_tile(inf[y:y + tile, x:x + tile])
     assert torch.allclose(x_train[0], x_inf, atol=2e-4)  # uint16 storage of the cache: < 1e-5 in 0..1
+
+
+def test_shipped_default_model_loads_and_describes_itself():
+    m = load_model()
+    assert m.classes == CLASSES and m.meta["training"]["trained_on"] == "synthetic phantoms only"
+    assert m.meta["training"]["config"]["output"] == "calcvision/weights/default.safetensors"
+    assert 0 < m.temperature < 20 and "test_phantoms" in m.meta["metrics"]
+    x = torch.zeros(2, 1, m.tile_px, m.tile_px)
+    with torch.no_grad():
+        p = m.tile_probs(x)
+    assert p.shape == (2, len(CLASSES)) and torch.allclose(p.sum(1), torch.ones(2))

@@ -24,7 +24,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     from calcvision.model.checkpoint import load_model
     from calcvision.model.data import CropDataset, PhantomSpec, local_items, phantom_items, scan_local
-    from calcvision.model.evaluate import evaluate_net, format_metrics, write_report
+    from calcvision.model.evaluate import evaluate_net, format_metrics, image_level, write_report
 
     model = load_model(args.model)
     keep = max(args.keep_px, model.tile_px)
@@ -36,6 +36,7 @@ def run(args: argparse.Namespace) -> int:
         items = phantom_items(spec, model.mm_per_pixel, keep, args.workers)
         what = f"{args.phantoms} phantoms per class, seed {args.seed}"
     metrics, probs, labels = evaluate_net(model.net, model.temperature, CropDataset(items, model.tile_px, seed=args.seed))
+    metrics["image_level"] = image_level(model.net, model.temperature, items, model.tile_px)
     paths = write_report({**metrics, "data": what, "model_sha256": model.sha256}, probs, labels, args.out)
     print(f"model: {model.path} (sha256 {model.sha256[:12]}, temperature {model.temperature:.3f})")
     print(f"data: {what}")

@@ -23,22 +23,22 @@ class AugmentConfig(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     enabled: bool = True
-    p_affine: float = 0.7
-    rotate_deg: float = 12.0
-    scale: tuple[float, float] = (0.88, 1.12)
+    p_affine: float = 0.6
+    rotate_deg: float = 10.0
+    scale: tuple[float, float] = (0.9, 1.1)
     flips: bool = True
-    p_gamma: float = 0.6
-    gamma: tuple[int, int] = (60, 170)  # percent
+    p_gamma: float = 0.5
+    gamma: tuple[int, int] = (75, 140)  # percent
     p_brightness_contrast: float = 0.5
     brightness: float = 0.15
     contrast: float = 0.25
-    p_noise: float = 0.5
-    noise_std: tuple[float, float] = (0.003, 0.04)
-    p_blur: float = 0.3
-    blur_sigma: tuple[float, float] = (0.3, 1.0)
-    p_elastic: float = 0.15
-    p_jpeg: float = 0.2
-    jpeg_quality: tuple[int, int] = (40, 95)
+    p_noise: float = 0.3
+    noise_std: tuple[float, float] = (0.002, 0.015)
+    p_blur: float = 0.15
+    blur_sigma: tuple[float, float] = (0.2, 0.6)
+    p_elastic: float = 0.1
+    p_jpeg: float = 0.1
+    jpeg_quality: tuple[int, int] = (60, 95)
 
 
 class Augment:

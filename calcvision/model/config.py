@@ -6,10 +6,11 @@ from pathlib import Path
 from typing import Any, Optional
 
 import yaml
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
 
 from calcvision.errors import InputError
 from calcvision.model.augment import AugmentConfig
+from calcvision.patterns import CLASSES
 
 
 class _Strict(BaseModel):
@@ -33,6 +34,15 @@ class PhantomConfig(_Strict):
     val_seed: int = 2
     shape: Optional[tuple[int, int]] = None
     spacing_mm: Optional[float] = None
+    classes: Optional[list[str]] = None  # a subset of the class ids (default: all seven)
+
+    @field_validator("classes")
+    @classmethod
+    def _known(cls, v: Optional[list[str]]) -> Optional[list[str]]:
+        bad = [c for c in v or [] if c not in CLASSES]
+        if bad:
+            raise ValueError(f"unknown class ids {bad}; expected some of {list(CLASSES)}")
+        return v
 
 
 class LocalConfig(_Strict):
@@ -51,6 +61,7 @@ class DataConfig(_Strict):
     num_workers: int = 1
     background_fraction: float = 0.5
     balance: bool = True
+    none_share: Optional[float] = None
     generate_workers: int = 2
     cache_dir: Optional[str] = None
 
@@ -74,6 +85,7 @@ class TrainerConfig(_Strict):
     enable_progress_bar: bool = True
     deterministic: bool = False
     limit_val_batches: Any = 1.0
+    max_time: Optional[str] = None  # "DD:HH:MM:SS": stop fitting after this long (then calibrate, evaluate)
 
 
 class EvalConfig(_Strict):

@@ -41,27 +41,45 @@ class Item:
     label: int
     box: Box | None
     source: str
+    points: np.ndarray | None = None  # (N, 2) int32 (y, x) of dense lesion pixels, when known
 
     def image(self) -> np.ndarray:
         return self.pixels.astype(np.float32) / 65535.0
 
 
 def to_item(pixels: np.ndarray, spacing_mm: tuple[float, float], mm_per_pixel: float, label: int,
-            box: Box | None, source: str, keep_px: int | None = None, rng: np.random.Generator | None = None) -> Item:
+            box: Box | None, source: str, keep_px: int | None = None, rng: np.random.Generator | None = None,
+            lesion_map: np.ndarray | None = None) -> Item:
     """Resample an image (and its box) to ``mm_per_pixel``; optionally keep only a window of
-    at most ``keep_px`` around the box (or a random one without box) to bound memory."""
+    at most ``keep_px`` around the box (or a random one without box) to bound memory.
+
+    ``lesion_map`` (same shape as ``pixels``, the lesion's excess attenuation) gives the points
+    where the lesion is dense, so that crops of lesions larger than a tile still show it."""
     img = resample_to_scale(pixels, spacing_mm, mm_per_pixel)
+    lmap = None if lesion_map is None else resample_to_scale(lesion_map.astype(np.float32), spacing_mm, mm_per_pixel)
     sy, sx = spacing_mm[0] / mm_per_pixel, spacing_mm[1] / mm_per_pixel
     if box is not None:
         x0, y0, x1, y1 = box
         box = (int(np.floor(x0 * sx)), int(np.floor(y0 * sy)), int(np.ceil(x1 * sx)), int(np.ceil(y1 * sy)))
     if keep_px is not None:
-        img, box = _window(img, box, keep_px, rng or np.random.default_rng(0))
+        img, box, (oy, ox) = _window(img, box, keep_px, rng or np.random.default_rng(0))
+        if lmap is not None:
+            lmap = lmap[oy:oy + img.shape[0], ox:ox + img.shape[1]]
     q = np.clip(np.rint(img * 65535.0), 0, 65535).astype(np.uint16)
-    return Item(q, label, box, source)
+    return Item(q, label, box, source, None if lmap is None else _dense_points(lmap))
 
 
-def _window(img: np.ndarray, box: Box | None, keep: int, rng: np.random.Generator) -> tuple[np.ndarray, Box | None]:
+def _dense_points(lmap: np.ndarray, max_points: int = 256) -> np.ndarray | None:
+    """Up to ``max_points`` (y, x) where the lesion map exceeds a quarter of its peak."""
+    peak = float(lmap.max()) if lmap.size else 0.0
+    if peak <= 0:
+        return None
+    ys, xs = np.nonzero(lmap > 0.25 * peak)
+    step = max(1, len(ys) // max_points)
+    return np.stack([ys[::step], xs[::step]], axis=1).astype(np.int32)
+
+
+def _window(img: np.ndarray, box: Box | None, keep: int, rng: np.random.Generator) -> tuple[np.ndarray, Box | None, tuple[int, int]]:
     h, w = img.shape
 
     def axis(n: int, lo: int | None, hi: int | None) -> int:
@@ -77,7 +95,7 @@ def _window(img: np.ndarray, box: Box | None, keep: int, rng: np.random.Generato
     out = img[oy:oy + keep, ox:ox + keep]
     if box is not None:
         box = (max(0, box[0] - ox), max(0, box[1] - oy), min(out.shape[1], box[2] - ox), min(out.shape[0], box[3] - oy))
-    return np.ascontiguousarray(out), box
+    return np.ascontiguousarray(out), box, (oy, ox)
 
 
 # --------------------------------------------------------------------------- phantoms
@@ -104,7 +122,21 @@ def _phantom_job(args: tuple) -> Item:
     box = None if s.box is None else tuple(int(v) for v in s.box)
     rng = np.random.default_rng([seed, index, CLASS_INDEX[label]])
     return to_item(r.pixels, r.spacing_mm, mm_per_pixel, CLASS_INDEX[label], box,
-                   f"phantom:{label}:{seed}:{index}", keep_px, rng)
+                   f"phantom:{label}:{seed}:{index}", keep_px, rng, _lesion_map(label, seed, index, shape, spacing, box))
+
+
+def _lesion_map(label: str, seed: int, index: int, shape, spacing, box) -> np.ndarray | None:
+    """The simulator's lesion map of this sample (its scene, redrawn: deterministic), when the
+    simulator exposes it and it matches the sample's box; None otherwise."""
+    if box is None:
+        return None
+    try:
+        from calcvision.phantoms.sample import draw_scene, lesion_box
+
+        scene = draw_scene(label, seed, index, shape=shape, spacing_mm=spacing)
+        return scene.lesion if lesion_box(scene.lesion) == box else None
+    except (ImportError, AttributeError, TypeError):
+        return None
 
 
 def phantom_items(spec: PhantomSpec, mm_per_pixel: float, keep_px: int, workers: int = 2,
@@ -143,6 +175,7 @@ def _phantoms_version() -> str:
 def _save_items(path: Path, items: list[Item]) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     arrays = {f"p{i}": it.pixels for i, it in enumerate(items)}
+    arrays.update({f"q{i}": it.points for i, it in enumerate(items) if it.points is not None})
     index = [{"label": it.label, "box": it.box, "source": it.source} for it in items]
     tmp = path.with_suffix(".tmp.npz")
     np.savez(tmp, index=np.frombuffer(json.dumps(index).encode(), dtype=np.uint8), **arrays)
@@ -152,8 +185,8 @@ def _save_items(path: Path, items: list[Item]) -> None:
 def _load_items(path: Path) -> list[Item]:
     with np.load(path, allow_pickle=False) as z:
         index = json.loads(bytes(z["index"]).decode())
-        return [Item(z[f"p{i}"], d["label"], None if d["box"] is None else tuple(d["box"]), d["source"])
-                for i, d in enumerate(index)]
+        return [Item(z[f"p{i}"], d["label"], None if d["box"] is None else tuple(d["box"]), d["source"],
+                     z[f"q{i}"] if f"q{i}" in z.files else None) for i, d in enumerate(index)]
 
 
 # --------------------------------------------------------------------------- local dataset
@@ -275,10 +308,18 @@ def stratified_split(items: list[Item], val_fraction: float, seed: int) -> tuple
 # --------------------------------------------------------------------------- crops
 
 
-def crop_origin(shape: tuple[int, int], box: Box | None, tile_px: int, rng: np.random.Generator) -> tuple[int, int]:
-    """Top-left (y, x) of a tile: containing the box when it fits (jittered), inside the box
-    near its centre when the lesion is larger than a tile, anywhere without a box."""
+def crop_origin(shape: tuple[int, int], box: Box | None, tile_px: int, rng: np.random.Generator,
+                points: np.ndarray | None = None) -> tuple[int, int]:
+    """Top-left (y, x) of a tile: containing the box when it fits (jittered); for a lesion
+    larger than a tile, around one of its dense ``points`` (in the tile's central half) when
+    known, else inside the box near its centre; anywhere without a box."""
     h, w = shape
+    if box is not None and points is not None and len(points) and \
+            (box[2] - box[0] > tile_px or box[3] - box[1] > tile_px):
+        py, px = points[int(rng.integers(len(points)))]
+        oy = int(py) - int(rng.integers(tile_px // 4, 3 * tile_px // 4 + 1))
+        ox = int(px) - int(rng.integers(tile_px // 4, 3 * tile_px // 4 + 1))
+        return int(np.clip(oy, 0, max(0, h - tile_px))), int(np.clip(ox, 0, max(0, w - tile_px)))
 
     def axis(n: int, lo: int | None, hi: int | None) -> int:
         if n <= tile_px:
@@ -320,7 +361,8 @@ class CropDataset(Dataset):
 
     Training (``augment`` given): sample ``index`` of epoch ``epoch`` is a pure function of
     ``(seed, epoch, index)``; classes are drawn uniformly (``balance``) so rare classes are
-    seen as often as common ones; a ``none`` draw takes, with probability
+    seen as often as common ones (``none_share``: the probability of a ``none`` tile instead of
+    1/7: a whole-plate scan meets mostly lesion-free tiles); a ``none`` draw takes, with probability
     ``background_fraction``, a tile away from the lesion of a lesion image (hard negatives).
     Evaluation (``augment`` None): a fixed list, one tile per item plus one background tile
     per lesion item.
@@ -328,11 +370,12 @@ class CropDataset(Dataset):
 
     def __init__(self, items: list[Item], tile_px: int, *, seed: int, length: int | None = None,
                  augment: Augment | None = None, balance: bool = True, background_fraction: float = 0.5,
-                 epoch: int = 0) -> None:
+                 none_share: float | None = None, epoch: int = 0) -> None:
         if not items:
             raise InputError("no images to make tiles from")
         self.items, self.tile_px, self.seed, self.augment = items, tile_px, seed, augment
         self.balance, self.background_fraction, self.epoch = balance, background_fraction, epoch
+        self.none_share = none_share
         self.by_class = {c: [i for i, it in enumerate(items) if it.label == c] for c in range(len(CLASSES))}
         self.lesion_with_box = [i for i, it in enumerate(items) if it.label != NONE_IDX and it.box is not None]
         self.present = [c for c, v in self.by_class.items() if v]
@@ -347,7 +390,7 @@ class CropDataset(Dataset):
         plan = []
         for i, it in enumerate(self.items):
             rng = np.random.default_rng([self.seed, i])
-            plan.append((i, crop_origin(it.pixels.shape, it.box, self.tile_px, rng), it.label))
+            plan.append((i, crop_origin(it.pixels.shape, it.box, self.tile_px, rng, it.points), it.label))
             if it.label != NONE_IDX and it.box is not None:
                 o = background_origin(it.pixels.shape, it.box, self.tile_px, rng)
                 if o is not None:
@@ -361,13 +404,22 @@ class CropDataset(Dataset):
         """Labels of the fixed evaluation plan."""
         return [lab for _, _, lab in self.fixed or []]
 
+    def _draw_class(self, rng: np.random.Generator) -> int:
+        if not self.balance:
+            return self.items[int(rng.integers(len(self.items)))].label
+        lesions = [c for c in self.present if c != NONE_IDX]
+        has_none = NONE_IDX in self.present or bool(self.lesion_with_box)
+        if self.none_share is not None and has_none and lesions:
+            return NONE_IDX if rng.random() < self.none_share else lesions[int(rng.integers(len(lesions)))]
+        return self.present[int(rng.integers(len(self.present)))]
+
     def __getitem__(self, index: int) -> tuple[torch.Tensor, int]:
         if self.fixed is not None:
             i, origin, label = self.fixed[index]
             tile = make_tile(self.items[i], origin, self.tile_px)
             return normalise_tile(tile)[None], label
         rng = np.random.default_rng([self.seed, self.epoch, index])
-        cls = self.present[int(rng.integers(len(self.present)))] if self.balance else self.items[int(rng.integers(len(self.items)))].label
+        cls = self._draw_class(rng)
         origin = None
         if cls == NONE_IDX and self.lesion_with_box and (not self.by_class[NONE_IDX] or rng.random() < self.background_fraction):
             it = self.items[self.lesion_with_box[int(rng.integers(len(self.lesion_with_box)))]]
@@ -376,7 +428,7 @@ class CropDataset(Dataset):
             pool = self.by_class[cls] if self.by_class[cls] else self.by_class[self.present[0]]
             it = self.items[pool[int(rng.integers(len(pool)))]]
             cls = it.label
-            origin = crop_origin(it.pixels.shape, it.box, self.tile_px, rng)
+            origin = crop_origin(it.pixels.shape, it.box, self.tile_px, rng, it.points)
         tile = make_tile(it, origin, self.tile_px)
         tile = self.augment(tile, int(rng.integers(2**31)))
         return normalise_tile(tile)[None], cls

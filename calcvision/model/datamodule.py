@@ -11,7 +11,8 @@ from torch.utils.data import DataLoader
 from calcvision.errors import InputError
 from calcvision.model.augment import Augment
 from calcvision.model.config import TrainConfig
-from calcvision.model.data import CropDataset, Item, PhantomSpec, local_items, phantom_items, scan_local, stratified_split
+from calcvision.model.data import (CropDataset, Item, PhantomSpec, _phantoms_version as _simulator_version, local_items,
+                                   phantom_items, scan_local, stratified_split)
 from calcvision.patterns import CLASSES
 
 
@@ -43,14 +44,16 @@ class CalcDataModule(pl.LightningDataModule):
                              "per_class": {c: sum(it.label == i for it in items) for i, c in enumerate(CLASSES)}}
         if d.phantoms is not None:
             p = d.phantoms
-            tr = phantom_items(PhantomSpec(p.seed, p.train_per_class, p.shape, p.spacing_mm), mpp, keep,
+            classes = tuple(p.classes or CLASSES)
+            tr = phantom_items(PhantomSpec(p.seed, p.train_per_class, p.shape, p.spacing_mm, classes), mpp, keep,
                                d.generate_workers, d.cache_dir)
-            va = phantom_items(PhantomSpec(p.val_seed, p.val_per_class, p.shape, p.spacing_mm), mpp, keep,
+            va = phantom_items(PhantomSpec(p.val_seed, p.val_per_class, p.shape, p.spacing_mm, classes), mpp, keep,
                                d.generate_workers, d.cache_dir)
             self.train_items += tr
             self.val_items += va
             desc["phantoms"] = {"seed": p.seed, "train_per_class": p.train_per_class, "val_seed": p.val_seed,
-                                "val_per_class": p.val_per_class, "shape": p.shape, "spacing_mm": p.spacing_mm}
+                                "val_per_class": p.val_per_class, "shape": p.shape, "spacing_mm": p.spacing_mm,
+                                "classes": list(classes), "simulator_version": _simulator_version()}
         if not self.train_items:
             raise InputError("config: no training data (set data.phantoms and/or data.local)")
         if not self.val_items:
@@ -65,7 +68,7 @@ class CalcDataModule(pl.LightningDataModule):
         d = self.cfg.data
         return CropDataset(self.train_items, self.cfg.model.tile_px, seed=self.cfg.seed, length=d.crops_per_epoch,
                            augment=Augment(self.cfg.augment), balance=d.balance,
-                           background_fraction=d.background_fraction, epoch=epoch)
+                           background_fraction=d.background_fraction, none_share=d.none_share, epoch=epoch)
 
     def val_set(self) -> CropDataset:
         return CropDataset(self.val_items, self.cfg.model.tile_px, seed=self.cfg.seed + 1)

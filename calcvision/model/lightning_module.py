@@ -1,8 +1,9 @@
 """The LightningModule: a network from :mod:`calcvision.model.network` trained with
-cross-entropy, AdamW and a one-cycle learning-rate schedule."""
+cross-entropy, AdamW and a warm-up + cosine learning-rate schedule."""
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import pytorch_lightning as pl
@@ -44,7 +45,16 @@ class CalcLightningModule(pl.LightningModule):
                  batch_size=len(y), sync_dist=True)
 
     def configure_optimizers(self) -> Any:
+        """AdamW with linear warm-up (15 % of the steps) then cosine decay. The schedule is a
+        function of the step and of this run's total, so a resumed run may extend max_epochs."""
         opt = torch.optim.AdamW(self.parameters(), lr=self.hparams.lr, weight_decay=self.hparams.weight_decay)
         total = max(1, int(self.trainer.estimated_stepping_batches))
-        sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=self.hparams.lr, total_steps=total, pct_start=0.15)
+        warm = max(1, int(0.15 * total))
+
+        def factor(step: int) -> float:
+            if step < warm:
+                return 0.04 + 0.96 * step / warm
+            return 0.5 * (1 + math.cos(math.pi * min(1.0, (step - warm) / max(1, total - warm)))) + 1e-3
+
+        sched = torch.optim.lr_scheduler.LambdaLR(opt, factor)
         return {"optimizer": opt, "lr_scheduler": {"scheduler": sched, "interval": "step"}}

@@ -21,8 +21,9 @@ from calcvision.model.checkpoint import load_model, make_meta, save_model
 from calcvision.model.config import TrainConfig
 from calcvision.model.data import CropDataset, PhantomSpec, phantom_items
 from calcvision.model.datamodule import CalcDataModule
-from calcvision.model.evaluate import evaluate_net, format_metrics, predict_logits, write_report
+from calcvision.model.evaluate import evaluate_net, format_metrics, image_level, predict_logits, write_report
 from calcvision.model.lightning_module import CalcLightningModule
+from calcvision.patterns import CLASSES
 
 
 def _cpu_seconds() -> float:
@@ -88,10 +89,11 @@ def train(cfg: TrainConfig, log: Any = print) -> dict[str, Any]:
     if cfg.evaluate is not None:
         p = cfg.data.phantoms
         spec = PhantomSpec(cfg.evaluate.seed, cfg.evaluate.phantoms_per_class, p.shape if p else None,
-                           p.spacing_mm if p else None)
+                           p.spacing_mm if p else None, tuple(p.classes) if p and p.classes else CLASSES)
         items = phantom_items(spec, m.mm_per_pixel, max(cfg.data.keep_px, m.tile_px), cfg.data.generate_workers,
                               cfg.data.cache_dir)
         test, probs, labels = evaluate_net(net, temperature, CropDataset(items, m.tile_px, seed=cfg.evaluate.seed))
+        test["image_level"] = image_level(net, temperature, items, m.tile_px)
         write_report(test, probs, labels, run_dir / "test")
         metrics["test_phantoms"] = {**test, "seed": cfg.evaluate.seed, "phantoms_per_class": cfg.evaluate.phantoms_per_class}
         log("held-out test phantoms:\n" + format_metrics(test))
