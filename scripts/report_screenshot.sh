@@ -6,7 +6,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PY=${PYTHON:-.venv/bin/python}
-N=${1:-14}
+N=${1:-7}
 command -v chromium >/dev/null || { echo "chromium not found (apt-get install chromium)" >&2; exit 2; }
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT

@@ -1,6 +1,6 @@
 """A transparent stand-in model for the inference tests: a 'bright spot detector'.
 
-Its evidence for ``rice_grain`` is the mean of relu(x - 3) over a normalised tile, so a tile
+Its evidence for ``rice_grain`` is the mean of a bright-spot map over a normalised tile, so a tile
 holding a small bright spot on a flat background says ``rice_grain`` and Grad-CAM on its
 feature layer marks exactly the spot. The geometry of prediction (resampling, tiling, roi,
 box back in original pixels) can then be checked against a known answer, independently of
@@ -16,8 +16,11 @@ from calcvision.patterns import CLASSES
 
 
 class Spot(nn.Module):
+    """Bright (> 3 after normalisation) and contiguous over 3 x 3 pixels: a spot, not noise."""
+
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return torch.relu(x - 3.0)
+        bright = torch.relu(x - 3.0)
+        return torch.relu(torch.nn.functional.avg_pool2d(bright, 3, 1, 1, count_include_pad=False) - 0.5)
 
 
 class SpotNet(nn.Module):

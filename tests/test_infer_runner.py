@@ -262,3 +262,21 @@ def test_lightning_trainer_path_gives_the_same_rows(tmp_path, model_file, capsys
                           "--devices", "2")
     assert code == 2 and "--devices" in err
     assert sorted(p.name for p in tmp_path.iterdir()) == ["in", "lightning", "plain"]
+
+
+def test_shipped_model_on_a_real_cr_with_context(tmp_path, capsys):
+    """The default model (no --model), a real CR from pydicom-data, a single context: the
+    differential of a finding is the ddx engine's, with the context applied."""
+    out = tmp_path / "out"
+    code, _, err = _infer(capsys, pydicom_file("RG1_UNCR.dcm"), "--out", out, "--workers", "0",
+                          "--context", '{"age_years": 60, "dialysis": true}')
+    assert code == 0, err
+    (rec,) = [json.loads(l) for l in open(out / "results.jsonl")]
+    assert rec["status"] == "ok" and rec["provenance"]["model_version"]
+    assert abs(sum(rec[c] for c in probability_columns()) - 1) < 1e-6
+    if rec["pattern"] == "none":
+        assert rec["differential"] is None and rec["roi_x0"] is None
+    else:
+        assert rec["top_diagnosis"] == rec["differential"]["differential"][0]["name"]
+        assert rec["differential"]["pattern"] == rec["pattern"]
+        assert 0 <= rec["roi_x0"] < rec["roi_x1"] <= 1841 and 0 <= rec["roi_y0"] < rec["roi_y1"] <= 1955

@@ -29,6 +29,8 @@ def add_parser(subparsers) -> None:
                    help="restrict a single image to this box (pixels of the original image)")
     p.add_argument("--overlap", type=float, default=None, metavar="F",
                    help="fraction of a tile shared with its neighbour (default 0.25; 0.5 costs about 2x CNN time)")
+    p.add_argument("--report", metavar="KINDS", default=None,
+                   help="after the run, write reports: any of html,sr,sc (see `calcvision report`)")
     p.add_argument("--no-progress", action="store_true", help="log lines instead of a progress bar")
     p.add_argument("--accelerator", metavar="NAME",
                    help="run the CNN through Lightning's Trainer.predict on this accelerator (cpu, gpu, mps, auto)")
@@ -65,6 +67,11 @@ def run(args: argparse.Namespace) -> int:
     overlap = DEFAULT_OVERLAP if args.overlap is None else args.overlap
     if not 0.0 <= overlap < 1.0:
         raise UsageError("--overlap must be in [0, 1)")
+    report_kinds = None
+    if args.report:
+        from calcvision.report import parse_kinds
+
+        report_kinds = parse_kinds(args.report)  # a bad kind fails before the run
     contexts = load_contexts(args.context) if args.context else None  # every row checked before any image
     model = load_model(args.model)
     trainer = None
@@ -77,4 +84,9 @@ def run(args: argparse.Namespace) -> int:
     summary = run_inference(args.inputs, args.out, model=model, contexts=contexts, workers=workers, roi=roi,
                             overlap=overlap, progress=False if args.no_progress else None, trainer=trainer)
     print(format_summary(summary))
+    if report_kinds:
+        from calcvision.report import write_reports
+
+        written = write_reports(args.out, report_kinds, model=model)
+        print(f"reports: {written.html or ''} {len(written.sr)} SR, {len(written.sc)} SC".replace("  ", " "))
     return 0

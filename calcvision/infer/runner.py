@@ -242,6 +242,7 @@ class RowSink:
                 model_mm_per_pixel=self.params.mm_per_pixel,
                 n_tiles=pred.n_tiles,
                 context_row=ctx_ref,
+                context=context.known() if context is not None else {},
                 differential=differential.to_dict() if differential is not None else None,
                 provenance={"calcvision_version": __version__, "model_sha256": sha,
                             "model_version": _meta_get(self.model, "version"), "source": fr.source,

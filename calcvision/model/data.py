@@ -43,9 +43,6 @@ class Item:
     source: str
     points: np.ndarray | None = None  # (N, 2) int32 (y, x) of dense lesion pixels, when known
 
-    def image(self) -> np.ndarray:
-        return self.pixels.astype(np.float32) / 65535.0
-
 
 def to_item(pixels: np.ndarray, spacing_mm: tuple[float, float], mm_per_pixel: float, label: int,
             box: Box | None, source: str, keep_px: int | None = None, rng: np.random.Generator | None = None,

@@ -68,10 +68,6 @@ def target_layer(net: nn.Module) -> nn.Module:
     raise ValueError(f"no Grad-CAM target layer known for {type(net).__name__}")
 
 
-def count_parameters(net: nn.Module) -> int:
-    return sum(p.numel() for p in net.parameters())
-
-
 def check_tiles(x: torch.Tensor, tile_px: int) -> None:
     """Raise ValueError unless ``x`` is a ``[B, 1, tile_px, tile_px]`` float tensor."""
     if x.ndim != 4 or x.shape[1] != 1 or x.shape[2] != tile_px or x.shape[3] != tile_px:

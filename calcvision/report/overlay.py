@@ -97,5 +97,5 @@ def file_data_uri(path: str, mime: str = "image/png") -> str:
 def png_data_uri(img: Image.Image) -> str:
     """``data:image/png;base64,...`` for embedding ``img`` in HTML."""
     buf = io.BytesIO()
-    img.save(buf, format="PNG", optimize=True)
+    img.save(buf, format="PNG")
     return "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode("ascii")
