@@ -57,6 +57,8 @@ def new_kernel(tmp_path, monkeypatch):
         "display_name": "calcvision test kernel", "language": "python"}))
     monkeypatch.setenv("CALCVISION_NB_FAST", "1")
     monkeypatch.setenv("MPLBACKEND", "Agg")
+    (tmp_path / "tmp").mkdir()
+    monkeypatch.setenv("TMPDIR", str(tmp_path / "tmp"))  # the notebooks' temporary folders land in tmp_path
     # the kernel imports this checkout's calcvision, as the tests do
     monkeypatch.setenv("PYTHONPATH", os.pathsep.join([str(ROOT), *filter(None, [os.environ.get("PYTHONPATH")])]))
     ksm = KernelSpecManager(kernel_dirs=[str(tmp_path / "kernels")], ensure_native_kernel=False)
