@@ -1,24 +1,25 @@
-"""Evaluation figures (matplotlib, Agg backend): confusion matrix and reliability diagram."""
+"""Evaluation figures written to PNG: confusion matrix and reliability diagram.
+
+Figures are drawn on ``matplotlib.figure.Figure`` objects with their own Agg canvas, so
+importing this module never changes the global backend (plots in Jupyter keep working)."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-import matplotlib
+import numpy as np
+from matplotlib.figure import Figure
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-
-from calcvision.model.calibration import reliability_bins  # noqa: E402
-from calcvision.patterns import CLASSES  # noqa: E402
+from calcvision.model.calibration import reliability_bins
+from calcvision.patterns import CLASSES
 
 
 def confusion_png(confusion: np.ndarray, path: str | Path, title: str = "Confusion matrix") -> Path:
     """Rows: true class, columns: predicted class; cells show counts, colour the row fraction."""
     cm = np.asarray(confusion, dtype=float)
     frac = cm / np.maximum(1, cm.sum(axis=1, keepdims=True))
-    fig, ax = plt.subplots(figsize=(7.5, 6.5))
+    fig = Figure(figsize=(7.5, 6.5))
+    ax = fig.subplots()
     ax.imshow(frac, cmap="Blues", vmin=0, vmax=1)
     ax.set_xticks(range(len(CLASSES)), CLASSES, rotation=45, ha="right")
     ax.set_yticks(range(len(CLASSES)), CLASSES)
@@ -30,7 +31,6 @@ def confusion_png(confusion: np.ndarray, path: str | Path, title: str = "Confusi
     ax.set_title(title)
     fig.tight_layout()
     fig.savefig(path, dpi=110)
-    plt.close(fig)
     return Path(path)
 
 
@@ -39,7 +39,8 @@ def reliability_png(probs: np.ndarray, labels: np.ndarray, path: str | Path, ece
     b = reliability_bins(probs, labels, n_bins)
     centres = (b["edges"][:-1] + b["edges"][1:]) / 2
     used = b["count"] > 0
-    fig, ax = plt.subplots(figsize=(5.5, 5.5))
+    fig = Figure(figsize=(5.5, 5.5))
+    ax = fig.subplots()
     ax.plot([0, 1], [0, 1], "k--", lw=1, label="perfect calibration")
     ax.bar(centres[used], b["accuracy"][used], width=1 / n_bins, edgecolor="k", alpha=0.7, label="accuracy")
     ax.plot(b["confidence"][used], b["accuracy"][used], "o-", color="C3", label="mean confidence")
@@ -51,5 +52,4 @@ def reliability_png(probs: np.ndarray, labels: np.ndarray, path: str | Path, ece
     ax.legend(loc="upper left")
     fig.tight_layout()
     fig.savefig(path, dpi=110)
-    plt.close(fig)
     return Path(path)
