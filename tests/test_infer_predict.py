@@ -68,7 +68,7 @@ def test_strongest_tile_rule():
 
 
 def test_fast_tile_normalisation_equals_the_shared_normalise_tile():
-    from calcvision.infer.predict import normalise_uint16_tiles
+    from calcvision.model.preprocess import normalise_uint16_tiles
     from calcvision.model.preprocess import normalise_tile
 
     rng = np.random.default_rng(3)

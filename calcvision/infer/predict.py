@@ -42,7 +42,7 @@ from scipy import ndimage
 
 from calcvision.errors import InputError
 from calcvision.io.radiograph import Radiograph
-from calcvision.model.preprocess import pad_to_tile, resample_to_scale, tile_grid
+from calcvision.model.preprocess import normalise_uint16_tiles, pad_to_tile, quantise, resample_to_scale, tile_grid
 from calcvision.patterns import CLASSES, NONE
 
 NONE_INDEX = CLASSES.index(NONE)
@@ -125,34 +125,6 @@ def check_roi(roi: Box, shape: tuple[int, int]) -> Box:
     if c[2] - c[0] < 2 or c[3] - c[1] < 2:
         raise InputError(f"--roi {x0},{y0},{x1},{y1} lies outside the image ({cols} x {rows} px)")
     return c
-
-
-def quantise(image: np.ndarray) -> np.ndarray:
-    """0..1 float image -> uint16 levels (``rint(x * 65535)``), the storage the training
-    crops are cut from (``calcvision.model.data``), so that inference tiles match them bit for bit."""
-    return np.clip(np.rint(image * 65535.0), 0, 65535).astype(np.uint16)
-
-
-def normalise_uint16_tiles(tiles: np.ndarray, low_q: float = 0.005, high_q: float = 0.995) -> np.ndarray:
-    """``normalise_tile`` of ``tiles / 65535`` for uint16 tiles [N, T, T], computed with a radix
-    sort of the 16-bit values (about 10x faster than ``torch.quantile``). Same quantile
-    definition (linear interpolation between order statistics); tests check the equality."""
-    n, h, w = tiles.shape
-    srt = np.sort(tiles.reshape(n, h * w), axis=1, kind="stable")  # numpy radix-sorts 16-bit ints
-
-    def quantile(q: float) -> np.ndarray:
-        pos = q * (h * w - 1)
-        lo = int(np.floor(pos))
-        hi = min(lo + 1, h * w - 1)
-        a, b = srt[:, lo].astype(np.float32) / 65535.0, srt[:, hi].astype(np.float32) / 65535.0
-        return (a + np.float32(pos - lo) * (b - a))[:, None, None]
-
-    lo, med, hi = quantile(low_q), quantile(0.5), quantile(high_q)
-    spread = np.maximum(hi - lo, np.float32(1e-3))
-    x = tiles.astype(np.float32) / np.float32(65535.0)
-    x -= med
-    x *= np.float32(4.0) / spread
-    return np.clip(x, -4.0, 4.0, out=x)
 
 
 def prepare(rad: Radiograph, params: ScaleParams, roi: Box | None = None) -> PreparedImage:

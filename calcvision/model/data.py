@@ -24,7 +24,7 @@ from torch.utils.data import Dataset
 
 from calcvision.errors import InputError
 from calcvision.model.augment import Augment
-from calcvision.model.preprocess import normalise_tile, pad_to_tile, resample_to_scale
+from calcvision.model.preprocess import normalise_tile, pad_to_tile, quantise, resample_to_scale
 from calcvision.patterns import CLASS_INDEX, CLASSES, NONE
 
 NONE_IDX = CLASS_INDEX[NONE]
@@ -62,8 +62,7 @@ def to_item(pixels: np.ndarray, spacing_mm: tuple[float, float], mm_per_pixel: f
         img, box, (oy, ox) = _window(img, box, keep_px, rng or np.random.default_rng(0))
         if lmap is not None:
             lmap = lmap[oy:oy + img.shape[0], ox:ox + img.shape[1]]
-    q = np.clip(np.rint(img * 65535.0), 0, 65535).astype(np.uint16)
-    return Item(q, label, box, source, None if lmap is None else _dense_points(lmap))
+    return Item(quantise(img), label, box, source, None if lmap is None else _dense_points(lmap))
 
 
 def _dense_points(lmap: np.ndarray, max_points: int = 256) -> np.ndarray | None:

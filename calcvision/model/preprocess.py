@@ -9,6 +9,9 @@ the "same output for every image" mismatch between the two cannot arise.
 2. ``normalise_tile``: robust per-tile standardisation (percentiles), so display chains,
    windows and bit depths that differ between sites do not shift the input.
 3. ``tile_grid``: the overlapping tile origins that cover a whole image.
+
+Images at model scale are held as uint16 levels (``quantise``); ``normalise_uint16_tiles`` is
+``normalise_tile`` computed directly on such levels for whole batches of tiles (inference).
 """
 
 from __future__ import annotations
@@ -81,3 +84,31 @@ def pad_to_tile(image: np.ndarray, tile_px: int) -> np.ndarray:
     if ph == 0 and pw == 0:
         return image
     return np.pad(image, ((0, ph), (0, pw)), mode="edge")
+
+
+def quantise(image: np.ndarray) -> np.ndarray:
+    """0..1 float image -> uint16 levels (``rint(x * 65535)``): the storage training crops
+    are cut from and inference tiles are made of, so that the two match bit for bit."""
+    return np.clip(np.rint(image * 65535.0), 0, 65535).astype(np.uint16)
+
+
+def normalise_uint16_tiles(tiles: np.ndarray, low_q: float = 0.005, high_q: float = 0.995) -> np.ndarray:
+    """``normalise_tile`` of ``tiles / 65535`` for uint16 tiles [N, T, T], computed with a radix
+    sort of the 16-bit values (about 10x faster than ``torch.quantile``). Same quantile
+    definition (linear interpolation between order statistics); tests check the equality."""
+    n, h, w = tiles.shape
+    srt = np.sort(tiles.reshape(n, h * w), axis=1, kind="stable")  # numpy radix-sorts 16-bit ints
+
+    def quantile(q: float) -> np.ndarray:
+        pos = q * (h * w - 1)
+        lo = int(np.floor(pos))
+        hi = min(lo + 1, h * w - 1)
+        a, b = srt[:, lo].astype(np.float32) / 65535.0, srt[:, hi].astype(np.float32) / 65535.0
+        return (a + np.float32(pos - lo) * (b - a))[:, None, None]
+
+    lo, med, hi = quantile(low_q), quantile(0.5), quantile(high_q)
+    spread = np.maximum(hi - lo, np.float32(1e-3))
+    x = tiles.astype(np.float32) / np.float32(65535.0)
+    x -= med
+    x *= np.float32(4.0) / spread
+    return np.clip(x, -4.0, 4.0, out=x)
