@@ -118,21 +118,7 @@ def _phantom_job(args: tuple) -> Item:
     box = None if s.box is None else tuple(int(v) for v in s.box)
     rng = np.random.default_rng([seed, index, CLASS_INDEX[label]])
     return to_item(r.pixels, r.spacing_mm, mm_per_pixel, CLASS_INDEX[label], box,
-                   f"phantom:{label}:{seed}:{index}", keep_px, rng, _lesion_map(label, seed, index, shape, spacing, box))
-
-
-def _lesion_map(label: str, seed: int, index: int, shape, spacing, box) -> np.ndarray | None:
-    """The simulator's lesion map of this sample (its scene, redrawn: deterministic), when the
-    simulator exposes it and it matches the sample's box; None otherwise."""
-    if box is None:
-        return None
-    try:
-        from calcvision.phantoms.sample import draw_scene, lesion_box
-
-        scene = draw_scene(label, seed, index, shape=shape, spacing_mm=spacing)
-        return scene.lesion if lesion_box(scene.lesion) == box else None
-    except (ImportError, AttributeError, TypeError):
-        return None
+                   f"phantom:{label}:{seed}:{index}", keep_px, rng, None if box is None else s.lesion)
 
 
 def phantom_items(spec: PhantomSpec, mm_per_pixel: float, keep_px: int, workers: int = 2,

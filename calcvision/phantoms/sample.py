@@ -38,7 +38,8 @@ class PhantomSample:
     half-open like a slice (``pixels[y0:y1, x0:x1]`` holds it), None for ``none``.
     ``stored``: the integer pixels a DICOM file of it holds; ``header``: the DICOM
     parameters used (bits_stored, photometric, spacing, window...); ``params``: every value
-    drawn (for provenance and debugging)."""
+    drawn (for provenance and debugging); ``lesion``: the lesion's excess attenuation line
+    integral per pixel (where it is dense, for training crops), None for ``none``."""
 
     radiograph: Radiograph
     label: str
@@ -46,6 +47,7 @@ class PhantomSample:
     stored: np.ndarray
     header: dict
     params: dict = field(default_factory=dict)
+    lesion: np.ndarray | None = None
 
 
 @dataclass
@@ -267,4 +269,5 @@ def make_phantom(label: str, seed: int, index: int, *, shape: tuple[int, int] | 
     rad = Radiograph(pixels=pixels.astype(np.float32, copy=False), spacing_mm=(sp, sp),
                      spacing_source="ImagerPixelSpacing", provenance=prov,
                      extra={"label": label, "box": box, "seed": seed, "index": index})
-    return PhantomSample(rad, label, box, stored, header, scene.params)
+    return PhantomSample(rad, label, box, stored, header, scene.params,
+                         None if label == NONE else scene.lesion)
