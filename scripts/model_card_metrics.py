@@ -29,7 +29,8 @@ def main() -> int:
     tr = meta["training"]
     print(f"- model file: `{Path(a.model).name}`, sha256 `{file_sha256(a.model)}`")
     print(f"- version `{meta['version']}`, {meta['arch']} {meta['arch_kwargs']}, tile {meta['tile_px']} px at "
-          f"{meta['mm_per_pixel']} mm/px, temperature {meta['temperature']:.3f}")
+          f"{meta['mm_per_pixel']} mm/px, temperature {meta['temperature']:.3f}, image calibration (a, b) = "
+          f"{tuple(round(v, 3) for v in meta.get('image_calibration', (1.0, 0.0)))}")
     print(f"- training: {tr.get('epochs')} epochs, {tr.get('steps')} steps, {tr.get('wall_s')} s wall, "
           f"{tr.get('cpu_s')} s CPU (data {tr.get('data_s')} s, fit {tr.get('fit_s')} s), torch {tr.get('torch')}")
     print(f"- evaluated on: {m.get('data')}\n")
@@ -41,6 +42,7 @@ def main() -> int:
         print(f"| {label} | {v if isinstance(v, int) or v is None else f'{v:.4f}'} |")
     im = m.get("image_level") or {}
     for k, label in [("image_accuracy", "whole-image accuracy (tiled)"), ("image_none_false_positive_rate", "`none` images called lesion"),
+                     ("image_lesion_missed_rate", "lesion images called `none`"), ("image_ece", "whole-image ECE"),
                      ("none_image_tile_false_positive_rate", "tiles of `none` images called lesion")]:
         if im.get(k) is not None:
             print(f"| {label} | {im[k]:.4f} |")

@@ -65,6 +65,11 @@ def test_strongest_tile_rule():
                           [0.0, 0, 0, 0, 0, 0.4, 0.6]])
     best, p = aggregate(probs)
     assert best == 1 and np.argmax(p) == 0 and abs(p.sum() - 1) < 1e-12
+    assert np.allclose(p, probs[1].double().numpy())  # identity image calibration: the winner's own
+    # an image calibration that discounts the maximum over tiles turns weak evidence into `none`
+    best, p = aggregate(probs, (1.0, -2.0))
+    assert best == 1 and np.argmax(p) == 6 and abs(p.sum() - 1) < 1e-12
+    assert abs(p[0] / p[3] - 0.5 / 0.2) < 1e-6  # lesion classes keep their shares (float32 input)
 
 
 def test_fast_tile_normalisation_equals_the_shared_normalise_tile():

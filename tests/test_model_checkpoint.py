@@ -112,9 +112,37 @@ def test_training_tile_equals_inference_tile():
 def test_shipped_default_model_loads_and_describes_itself():
     m = load_model()
     assert m.classes == CLASSES and m.meta["training"]["trained_on"] == "synthetic phantoms only"
-    assert m.meta["training"]["config"]["output"] == "calcvision/weights/default.safetensors"
+    # produced by the documented recipe: the stored config is configs/default.yaml, up to where
+    # the run wrote its files (output, run_dir, data.cache_dir do not change the model)
+    from pathlib import Path
+
+    from calcvision.model.config import load_config
+
+    documented = json.loads(load_config(Path(__file__).parent.parent / "configs" / "default.yaml", []).model_dump_json())
+    stored = json.loads(json.dumps(m.meta["training"]["config"]))
+    for cfg in (documented, stored):
+        cfg.pop("output"), cfg.pop("run_dir"), cfg["data"].pop("cache_dir")
+    assert stored == documented
     assert 0 < m.temperature < 20 and "test_phantoms" in m.meta["metrics"]
     x = torch.zeros(2, 1, m.tile_px, m.tile_px)
     with torch.no_grad():
         p = m.tile_probs(x)
     assert p.shape == (2, len(CLASSES)) and torch.allclose(p.sum(1), torch.ones(2))
+
+
+def test_narrow_resnet_round_trips_in_channels_last(tmp_path):
+    """The shipped family: torchvision's ResNet at stage widths ``width`` x (1, 2, 4, 8), trained
+    in channels-last layout; the file stores plain contiguous tensors: same weights bit for bit,
+    same outputs up to the summation order of the other memory layout."""
+    torch.manual_seed(0)
+    net = build_network("resnet", width=16).to(memory_format=torch.channels_last).eval()
+    widths = [getattr(net, f"layer{k}")[0].conv1.out_channels for k in (1, 2, 3, 4)]
+    assert widths == [16, 32, 64, 128] and net.fc.in_features == 128 and net.conv1.in_channels == 1
+    meta = make_meta(mm_per_pixel=0.3, tile_px=T, arch="resnet", arch_kwargs={"width": 16},
+                     image_calibration=(0.7, -1.2))
+    m = load_model(save_model(tmp_path / "r.safetensors", net, meta))
+    x = torch.randn(3, 1, T, T)
+    assert all(torch.equal(a, b) for a, b in zip(m.net.state_dict().values(), net.state_dict().values()))
+    with torch.no_grad():
+        assert torch.allclose(m.tile_logits(x), net(x), atol=1e-5)
+    assert m.image_calibration == (0.7, -1.2)

@@ -13,12 +13,13 @@ CNN in the main process:
 Aggregation rule (multiple-instance, "strongest tile"): a tile's lesion evidence is
 ``1 - p_none``. The image's seven probabilities are those of the tile with the strongest
 lesion evidence; the pattern is their arg-max. So an image is called ``none`` exactly when
-even its most suspicious tile gives ``none`` the highest calibrated probability: one
-convincing tile is enough to report a lesion, weak evidence spread over many tiles is not.
-The tile probabilities are calibrated (temperature scaling); taking the maximum over the
-tiles of an image makes the image-level ``p_none`` somewhat lower than a calibrated
-image-level value would be (more tiles, more chances of a false alarm); the accuracy
-benchmark measures the resulting ``none`` false-positive rate.
+even its most suspicious tile gives ``none`` the highest probability: one convincing tile
+is enough to report a lesion, weak evidence spread over many tiles is not. The tile
+probabilities are calibrated (temperature scaling), but the maximum over the tiles of an
+image overstates the image's lesion probability (more tiles, more chances of a false alarm),
+so the winner's lesion mass ``1 - p_none`` is recalibrated at image level by the model's
+``image_calibration`` (Platt scaling fitted on validation images at training time;
+``calcvision.model.calibration.image_probs``). The accuracy benchmark measures the result.
 
 Localisation: the tiles that agree with the image pattern and hold at least
 ``support`` x the winning tile's lesion evidence, and that overlap the winning tile (directly or
@@ -42,6 +43,7 @@ from scipy import ndimage
 
 from calcvision.errors import InputError
 from calcvision.io.radiograph import Radiograph
+from calcvision.model.calibration import image_probs
 from calcvision.model.preprocess import normalise_uint16_tiles, pad_to_tile, quantise, resample_to_scale, tile_grid
 from calcvision.patterns import CLASSES, NONE
 
@@ -188,6 +190,12 @@ def _device(model) -> torch.device:
     return next(iter(model.net.parameters()), torch.empty(0)).device
 
 
+def _image_calibration(model) -> tuple[float, float]:
+    meta = model.meta
+    a, b = (meta.get("image_calibration") if isinstance(meta, dict) else getattr(meta, "image_calibration", None)) or (1.0, 0.0)
+    return float(a), float(b)
+
+
 def _meta(model, name: str):
     meta = model.meta
     return meta[name] if isinstance(meta, dict) else getattr(meta, name)
@@ -205,13 +213,13 @@ def tile_probabilities(prep: PreparedImage, model, batch_size: int = 128,
     return torch.cat(out)
 
 
-def aggregate(probs: torch.Tensor) -> tuple[int, np.ndarray]:
-    """Index of the winning tile (strongest lesion evidence ``1 - p_none``) and its seven
-    probabilities, renormalised to sum exactly 1 (see the module docstring)."""
+def aggregate(probs: torch.Tensor, image_calibration: tuple[float, float] = (1.0, 0.0)) -> tuple[int, np.ndarray]:
+    """Index of the winning tile (strongest lesion evidence ``1 - p_none``) and the image's seven
+    probabilities: the winner's, recalibrated at image level (``image_probs``; see the module
+    docstring), summing to 1."""
     lesion = 1.0 - probs[:, NONE_INDEX]
     best = int(torch.argmax(lesion))
-    p = probs[best].double().numpy()
-    return best, p / p.sum()
+    return best, image_probs(probs[best].double().numpy(), NONE_INDEX, *image_calibration)
 
 
 def finding_region(prep: PreparedImage, probs: torch.Tensor, best: int, cls: int,
@@ -304,7 +312,7 @@ def locate(prep: PreparedImage, model, region: list[int], cls: int, cam_threshol
 
 def decide(prep: PreparedImage, model, probs: torch.Tensor) -> Prediction:
     """From the tile probabilities [N, 7] to the image's probabilities, pattern and box."""
-    best, p = aggregate(probs)
+    best, p = aggregate(probs, _image_calibration(model))
     cls = int(np.argmax(p))
     box = None
     if CLASSES[cls] != NONE:

@@ -48,3 +48,46 @@ def expected_calibration_error(probs: np.ndarray, labels: np.ndarray, n_bins: in
     used = b["count"] > 0
     gap = np.abs(b["accuracy"][used] - b["confidence"][used])
     return float((gap * b["count"][used]).sum() / max(1.0, b["count"].sum()))
+
+
+def _logit(p: np.ndarray | torch.Tensor) -> torch.Tensor:
+    p = torch.as_tensor(p, dtype=torch.float64).clamp(1e-7, 1 - 1e-7)
+    return torch.log(p) - torch.log1p(-p)
+
+
+def fit_image_calibration(evidence: np.ndarray, is_lesion: np.ndarray, max_iter: int = 200) -> tuple[float, float]:
+    """Platt scaling of an image's lesion evidence ``e`` (1 - p_none of its strongest tile):
+    ``(a, b)`` with a > 0 such that ``sigmoid(a * logit(e) + b)`` is the probability that the
+    image holds a lesion, fitted by NLL on validation images (never the test set).
+
+    Why: the strongest of many tiles is a maximum, so tile-calibrated evidence overstates
+    the image's lesion probability (more tiles, more chances of a false alarm)."""
+    x = _logit(evidence)
+    y = torch.as_tensor(is_lesion, dtype=torch.float64)
+    if y.min() == y.max():  # one class only: nothing to fit
+        return 1.0, 0.0
+    params = torch.zeros(2, dtype=torch.float64, requires_grad=True)  # log a, b
+    opt = torch.optim.LBFGS([params], lr=0.1, max_iter=max_iter, line_search_fn="strong_wolfe")
+
+    def closure() -> torch.Tensor:
+        opt.zero_grad()
+        loss = F.binary_cross_entropy_with_logits(params[0].exp() * x + params[1], y)
+        loss.backward()
+        return loss
+
+    opt.step(closure)
+    a, b = float(params[0].detach().exp()), float(params[1].detach())
+    return float(np.clip(a, 0.05, 20.0)), float(np.clip(b, -20.0, 20.0))
+
+
+def image_probs(tile_probs: np.ndarray, none_index: int, a: float = 1.0, b: float = 0.0) -> np.ndarray:
+    """The image's seven probabilities from its strongest tile's ``tile_probs`` (``[..., 7]``):
+    the lesion classes keep their shares of the lesion mass, which becomes
+    ``sigmoid(a * logit(1 - p_none) + b)``. ``a = 1, b = 0`` returns the tile's probabilities."""
+    p = np.asarray(tile_probs, dtype=np.float64)
+    e = 1.0 - p[..., none_index]
+    cal = torch.sigmoid(a * _logit(e) + b).numpy()
+    scale = np.divide(cal, e, out=np.zeros_like(e), where=e > 0)
+    out = p * scale[..., None]
+    out[..., none_index] = 1.0 - cal
+    return out / out.sum(axis=-1, keepdims=True)

@@ -80,6 +80,12 @@ class CalcModel:
         return float(self.meta["temperature"])
 
     @property
+    def image_calibration(self) -> tuple[float, float]:
+        """(a, b) of :func:`calcvision.model.calibration.image_probs`; (1, 0) in older files."""
+        a, b = self.meta.get("image_calibration", (1.0, 0.0))
+        return float(a), float(b)
+
+    @property
     def target_layer(self) -> nn.Module:
         return target_layer(self.net)
 
@@ -94,7 +100,7 @@ class CalcModel:
 
 
 def make_meta(*, mm_per_pixel: float, tile_px: int, arch: str, arch_kwargs: dict, temperature: float = 1.0,
-              training: dict | None = None, metrics: dict | None = None, model_version: str = "") -> dict[str, Any]:
+              image_calibration: tuple[float, float] = (1.0, 0.0), training: dict | None = None, metrics: dict | None = None, model_version: str = "") -> dict[str, Any]:
     """A complete metadata document for a new model."""
     from calcvision import __version__
 
@@ -108,6 +114,7 @@ def make_meta(*, mm_per_pixel: float, tile_px: int, arch: str, arch_kwargs: dict
         "arch_kwargs": dict(arch_kwargs),
         "normalisation": dict(NORMALISATION),
         "temperature": float(temperature),
+        "image_calibration": [float(v) for v in image_calibration],
         "version": model_version or f"calcvision-{__version__}",
         "training": training or {},
         "metrics": metrics or {},

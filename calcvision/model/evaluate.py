@@ -80,9 +80,9 @@ def format_metrics(m: dict[str, Any]) -> str:
     if im:
         def f(v: Any) -> str:
             return "n/a" if v is None else f"{v:.4f}"
-        lines.append(f"whole images ({im['images']}, tiled, lesion threshold {im['threshold']}): accuracy "
+        lines.append(f"whole images ({im['images']}, tiled, image calibration a, b = {im['image_calibration']}): accuracy "
                      f"{f(im['image_accuracy'])}, none images called lesion {f(im['image_none_false_positive_rate'])}, "
-                     f"lesions missed {f(im['image_lesion_missed_rate'])}, tiles of none images called lesion "
+                     f"lesions missed {f(im['image_lesion_missed_rate'])}, ECE {f(im.get('image_ece'))}, tiles of none images called lesion "
                      f"{f(im['none_image_tile_false_positive_rate'])} of {im['none_image_tiles']}")
     return "\n".join(lines)
 
@@ -108,45 +108,52 @@ def evaluate_net(net: nn.Module, temperature: float, dataset: Dataset, batch_siz
 
 
 @torch.no_grad()
-def image_level(net: nn.Module, temperature: float, items: list, tile_px: int, threshold: float = 0.5,
-                batch_size: int = 128) -> dict[str, Any]:
-    """Whole-image decisions the way a tiled inference would make them: cover each image with
-    tiles (stride 3/4 tile), take the tile with the highest lesion probability (1 - p_none);
-    the image is that tile's best lesion class if it reaches ``threshold``, else ``none``.
+def strongest_tiles(net: nn.Module, temperature: float, items: list, tile_px: int,
+                    batch_size: int = 128) -> tuple[np.ndarray, np.ndarray, int, int]:
+    """Cover each image with tiles (stride 3/4 tile, as ``calcvision infer``) and keep the
+    calibrated probabilities of the tile with the strongest lesion evidence (1 - p_none).
 
-    Also reports the tile-level false-positive rate over every tile of the ``none`` images
-    (what a whole-plate scan meets most)."""
+    Returns (winning tile probabilities [N, 7], labels [N], tiles of the ``none`` images, of
+    which called lesion by argmax)."""
     from calcvision.model.data import make_tile
     from calcvision.model.preprocess import normalise_tile, tile_grid
 
     ni = CLASS_INDEX[NONE]
     net.eval()
-    preds, labels, none_tiles, none_tile_fp = [], [], 0, 0
+    best, labels, none_tiles, none_tile_fp = [], [], 0, 0
     for it in items:
         h, w = it.pixels.shape
         origins = tile_grid(max(h, tile_px), max(w, tile_px), tile_px, (3 * tile_px) // 4)
         x = torch.stack([normalise_tile(make_tile(it, o, tile_px)) for o in origins])[:, None]
         probs = torch.cat([torch.softmax(net(x[b:b + batch_size]) / temperature, 1) for b in range(0, len(x), batch_size)])
-        lesion = 1.0 - probs[:, ni]
-        k = int(lesion.argmax())
-        if lesion[k] >= threshold:
-            p = probs[k].clone()
-            p[ni] = -1
-            preds.append(int(p.argmax()))
-        else:
-            preds.append(ni)
+        best.append(probs[int((1.0 - probs[:, ni]).argmax())].double().numpy())
         labels.append(it.label)
         if it.label == ni:
             none_tiles += len(x)
-            none_tile_fp += int((lesion >= threshold).sum())
-    preds_a, labels_a = np.array(preds), np.array(labels)
+            none_tile_fp += int((probs.argmax(1) != ni).sum())
+    return np.array(best).reshape(-1, len(CLASSES)), np.array(labels), none_tiles, none_tile_fp
+
+
+def image_level(net: nn.Module, temperature: float, items: list, tile_px: int,
+                image_calibration: tuple[float, float] = (1.0, 0.0), batch_size: int = 128) -> dict[str, Any]:
+    """Whole-image decisions the way ``calcvision infer`` makes them: the strongest tile's
+    probabilities, recalibrated at image level (``image_calibration`` = (a, b) of
+    :func:`calcvision.model.calibration.image_probs`), arg-max. Also the tile-level
+    false-positive rate over every tile of the ``none`` images (what a plate scan meets most)."""
+    from calcvision.model.calibration import image_probs
+
+    ni = CLASS_INDEX[NONE]
+    best, labels_a, none_tiles, none_tile_fp = strongest_tiles(net, temperature, items, tile_px, batch_size)
+    probs = image_probs(best, ni, *image_calibration)
+    preds_a = probs.argmax(1)
     is_none = labels_a == ni
     return {
         "images": int(len(labels_a)),
         "image_accuracy": float((preds_a == labels_a).mean()),
         "image_none_false_positive_rate": float((preds_a[is_none] != ni).mean()) if is_none.any() else None,
         "image_lesion_missed_rate": float((preds_a[~is_none] == ni).mean()) if (~is_none).any() else None,
+        "image_ece": expected_calibration_error(probs, labels_a),
         "none_image_tiles": none_tiles,
         "none_image_tile_false_positive_rate": none_tile_fp / none_tiles if none_tiles else None,
-        "threshold": threshold,
+        "image_calibration": list(image_calibration),
     }

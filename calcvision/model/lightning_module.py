@@ -22,15 +22,16 @@ class CalcLightningModule(pl.LightningModule):
                  lr: float = 3e-3, weight_decay: float = 1e-4, label_smoothing: float = 0.0) -> None:
         super().__init__()
         self.save_hyperparameters()
-        self.net = build_network(arch, len(CLASSES), **arch_kwargs)
+        self.net = build_network(arch, len(CLASSES), **arch_kwargs).to(memory_format=torch.channels_last)
         self._val: list[tuple[torch.Tensor, torch.Tensor]] = []
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.net(x)
+        # channels_last: about 1.3-1.8x faster convolutions on CPU (scripts/bench_model.py)
+        return self.net(x.contiguous(memory_format=torch.channels_last))
 
     def training_step(self, batch: tuple[torch.Tensor, torch.Tensor], batch_idx: int) -> torch.Tensor:
         x, y = batch
-        logits = self.net(x)
+        logits = self(x)
         loss = F.cross_entropy(logits, y, label_smoothing=self.hparams.label_smoothing)
         acc = (logits.argmax(1) == y).float().mean()
         self.log("train_loss", loss, prog_bar=True, on_step=True, on_epoch=True, batch_size=len(y))
@@ -39,7 +40,7 @@ class CalcLightningModule(pl.LightningModule):
 
     def validation_step(self, batch: tuple[torch.Tensor, torch.Tensor], batch_idx: int) -> None:
         x, y = batch
-        logits = self.net(x)
+        logits = self(x)
         self.log("val_loss", F.cross_entropy(logits, y), prog_bar=True, on_epoch=True, batch_size=len(y), sync_dist=True)
         self.log("val_acc", (logits.argmax(1) == y).float().mean(), prog_bar=True, on_epoch=True,
                  batch_size=len(y), sync_dist=True)

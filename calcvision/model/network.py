@@ -37,9 +37,21 @@ def _resnet18(num_classes: int) -> nn.Module:
     return net
 
 
-def _resnet(num_classes: int, layers: tuple[int, int, int, int] = (1, 1, 1, 1)) -> nn.Module:
+def _resnet(num_classes: int, layers: tuple[int, int, int, int] = (1, 1, 1, 1), width: int = 64) -> nn.Module:
+    """torchvision's ResNet with BasicBlocks ``layers`` and stage widths ``width`` x (1, 2, 4, 8)
+    (torchvision's own is 64); the stages are rebuilt with ResNet's own ``_make_layer``."""
     net = ResNet(BasicBlock, list(layers), num_classes=num_classes)
     net.conv1 = _one_channel(net.conv1)
+    if width != 64:
+        net.inplanes = width
+        net.conv1 = nn.Conv2d(1, width, 7, 2, 3, bias=False)
+        net.bn1 = nn.BatchNorm2d(width)
+        for k, n in enumerate(layers):
+            setattr(net, f"layer{k + 1}", net._make_layer(BasicBlock, width << k, n, stride=1 if k == 0 else 2))
+        net.fc = nn.Linear(width * 8, num_classes)
+        for m in net.modules():  # torchvision's initialisation, for the rebuilt layers
+            if isinstance(m, nn.Conv2d):
+                nn.init.kaiming_normal_(m.weight, mode="fan_out", nonlinearity="relu")
     return net
 
 

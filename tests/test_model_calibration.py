@@ -1,0 +1,36 @@
+"""Temperature and image-level (Platt) calibration."""
+
+import numpy as np
+import torch
+
+from calcvision.model.calibration import expected_calibration_error, fit_image_calibration, fit_temperature, image_probs
+
+
+def test_temperature_recovers_an_overconfident_model():
+    g = torch.Generator().manual_seed(0)
+    logits = torch.randn(4000, 7, generator=g) * 2
+    labels = torch.multinomial(torch.softmax(logits, 1), 1, generator=g)[:, 0]
+    t = fit_temperature(logits * 3, labels)  # 3x overconfident
+    assert abs(t - 3) < 0.3
+
+
+def test_image_calibration_recovers_platt_parameters_and_lowers_ece():
+    rng = np.random.default_rng(1)
+    z = rng.normal(0, 2.5, 6000)                   # logit of the strongest tile's evidence
+    evidence = 1 / (1 + np.exp(-z))
+    a_true, b_true = 0.6, -1.5                     # the max over tiles overstates the lesion odds
+    y = rng.random(6000) < 1 / (1 + np.exp(-(a_true * z + b_true)))
+    a, b = fit_image_calibration(evidence, y)
+    assert abs(a - a_true) < 0.1 and abs(b - b_true) < 0.15
+    tile = np.stack([evidence, 1 - evidence], 1)   # two "classes": lesion, none
+    before = expected_calibration_error(tile, (~y).astype(int))
+    after = expected_calibration_error(image_probs(tile, 1, a, b), (~y).astype(int))
+    assert after < before / 2
+
+
+def test_image_probs_identity_shares_and_sum():
+    p = np.array([[0.3, 0.1, 0.0, 0.0, 0.0, 0.0, 0.6], [0.0, 0, 0, 0, 0, 0, 1.0]])
+    assert np.allclose(image_probs(p, 6), p)
+    q = image_probs(p, 6, 2.0, -1.0)
+    assert np.allclose(q.sum(1), 1) and abs(q[0, 0] / q[0, 1] - 3) < 1e-9 and q[1, 6] == 1.0
+    assert fit_image_calibration(np.array([0.2, 0.9]), np.array([True, True])) == (1.0, 0.0)
