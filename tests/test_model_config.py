@@ -15,6 +15,17 @@ def test_default_config_and_overrides():
     assert load_config("configs/finetune_local.yaml").init_from == "default"
 
 
+@pytest.mark.parametrize("config", ["configs/default.yaml", "configs/finetune_local.yaml"])
+def test_shipped_configs_match_the_shipped_model(config):
+    """Fine-tuning starts from the shipped weights, so its network and scale must be theirs."""
+    from calcvision.model import read_meta
+    from calcvision.model.checkpoint import DEFAULT_MODEL
+
+    meta, m = read_meta(DEFAULT_MODEL), load_config(config).model
+    assert (m.arch, m.arch_kwargs, m.mm_per_pixel, m.tile_px) == \
+        (meta["arch"], meta["arch_kwargs"], meta["mm_per_pixel"], meta["tile_px"])
+
+
 @pytest.mark.parametrize("overrides, match", [
     (["trainer.max_epoch=2"], "trainer.max_epoch"),
     (["data.batch_size=many"], "data.batch_size"),
