@@ -83,3 +83,15 @@ def test_fast_tile_normalisation_equals_the_shared_normalise_tile():
     want = normalise_tile(torch.from_numpy(tiles.astype(np.float32) / 65535.0)).numpy()
     got = normalise_uint16_tiles(tiles)
     assert got.dtype == np.float32 and np.abs(got - want).max() < 1e-4
+
+
+def test_whole_image_prediction_applies_the_models_image_calibration():
+    """``calcvision infer`` reads (a, b) from the model: the same tiles, a calibration that
+    discounts the strongest tile much more, and the image's lesion probability drops."""
+    plate = _plate((200, 200), (90, 90, 98, 98))
+    model = SpotModel(mm_per_pixel=0.2, tile_px=64)
+    plain = predict_radiograph(plate, model)
+    model.image_calibration = (1.0, -30.0)
+    discounted = predict_radiograph(plate, model)
+    assert plain.pattern == "rice_grain" and discounted.pattern == "none" and discounted.box is None
+    assert discounted.probs["none"] > plain.probs["none"]

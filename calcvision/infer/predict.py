@@ -190,12 +190,6 @@ def _device(model) -> torch.device:
     return next(iter(model.net.parameters()), torch.empty(0)).device
 
 
-def _image_calibration(model) -> tuple[float, float]:
-    meta = model.meta
-    a, b = (meta.get("image_calibration") if isinstance(meta, dict) else getattr(meta, "image_calibration", None)) or (1.0, 0.0)
-    return float(a), float(b)
-
-
 def _meta(model, name: str):
     meta = model.meta
     return meta[name] if isinstance(meta, dict) else getattr(meta, name)
@@ -312,7 +306,7 @@ def locate(prep: PreparedImage, model, region: list[int], cls: int, cam_threshol
 
 def decide(prep: PreparedImage, model, probs: torch.Tensor) -> Prediction:
     """From the tile probabilities [N, 7] to the image's probabilities, pattern and box."""
-    best, p = aggregate(probs, _image_calibration(model))
+    best, p = aggregate(probs, getattr(model, "image_calibration", (1.0, 0.0)))
     cls = int(np.argmax(p))
     box = None
     if CLASSES[cls] != NONE:

@@ -26,7 +26,7 @@ class CalcLightningModule(pl.LightningModule):
         self._val: list[tuple[torch.Tensor, torch.Tensor]] = []
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        # channels_last: about 1.3-1.8x faster convolutions on CPU (scripts/bench_model.py)
+        # channels_last: about 1.3-1.8x faster convolutions on CPU (scripts/bench_train_throughput.py)
         return self.net(x.contiguous(memory_format=torch.channels_last))
 
     def training_step(self, batch: tuple[torch.Tensor, torch.Tensor], batch_idx: int) -> torch.Tensor:
