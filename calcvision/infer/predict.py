@@ -71,8 +71,8 @@ class ScaleParams:
 
 
 def scale_params(model, overlap: float = DEFAULT_OVERLAP) -> ScaleParams:
-    """``ScaleParams`` from a ``CalcModel``'s ``meta`` (attribute or mapping)."""
-    return ScaleParams(float(_meta(model, "mm_per_pixel")), int(_meta(model, "tile_px")), overlap)
+    """``ScaleParams`` from a ``CalcModel``'s ``meta``."""
+    return ScaleParams(float(model.meta["mm_per_pixel"]), int(model.meta["tile_px"]), overlap)
 
 
 @dataclass
@@ -160,14 +160,14 @@ class TileScorer:
     def __init__(self, model, optimise: bool = True):
         self.model = model
         self.net = None
-        self.temperature = float(_meta(model, "temperature"))
+        self.temperature = float(model.meta["temperature"])
         if optimise and all(p.device.type == "cpu" for p in model.net.parameters()):
             self.net = self._fused(model)
 
     def _fused(self, model):
         from torch.fx.experimental.optimization import fuse
 
-        t = int(_meta(model, "tile_px"))
+        t = int(model.meta["tile_px"])
         try:
             net = fuse(copy.deepcopy(model.net).eval()).to(memory_format=torch.channels_last)
             x = torch.randn(2, 1, t, t, generator=torch.Generator().manual_seed(0)).clamp(-4, 4)
@@ -188,11 +188,6 @@ class TileScorer:
 
 def _device(model) -> torch.device:
     return next(iter(model.net.parameters()), torch.empty(0)).device
-
-
-def _meta(model, name: str):
-    meta = model.meta
-    return meta[name] if isinstance(meta, dict) else getattr(meta, name)
 
 
 def tile_probabilities(prep: PreparedImage, model, batch_size: int = 128,

@@ -245,7 +245,7 @@ class RowSink:
                 context=context.known() if context is not None else {},
                 differential=differential.to_dict() if differential is not None else None,
                 provenance={"calcvision_version": __version__, "model_sha256": sha,
-                            "model_version": _meta_get(self.model, "version"), "source": fr.source,
+                            "model_version": self.model.meta.get("version"), "source": fr.source,
                             "note": NOT_FOR_CLINICAL_USE},
             )
             self.store.append(row)
@@ -261,11 +261,6 @@ def _ok_reason(fr: Frame) -> str:
     if fr.spacing_source == "assumed":
         return f"pixel spacing not in the file: assumed {fr.spacing_mm[0]:g} mm"
     return ""
-
-
-def _meta_get(model, name: str):
-    meta = model.meta
-    return meta.get(name) if isinstance(meta, dict) else getattr(meta, name, None)
 
 
 def _summary(stats: RunStats, join, seconds: float, out: Path, sha: str, n_files: int) -> dict:

@@ -24,11 +24,6 @@ from calcvision.model.preprocess import normalise_tile, pad_to_tile, resample_to
 from calcvision.patterns import class_index
 
 
-def _meta(model: Any, key: str) -> Any:
-    meta = model.meta
-    return meta[key] if isinstance(meta, dict) else getattr(meta, key)
-
-
 def _region(box: tuple[float, float, float, float] | None, scale: tuple[float, float],
             shape: tuple[int, int], margin: int) -> tuple[int, int, int, int]:
     """(y0, y1, x0, x1) at model scale: the box (original pixels) grown by ``margin`` model
@@ -64,8 +59,8 @@ def saliency_map(model: Any, radiograph: Radiograph, target: str | int, *,
     from pytorch_grad_cam.utils.model_targets import ClassifierOutputTarget
 
     cls = class_index(target) if isinstance(target, str) else int(target)
-    mm = float(_meta(model, "mm_per_pixel"))
-    tile = int(_meta(model, "tile_px"))
+    mm = float(model.meta["mm_per_pixel"])
+    tile = int(model.meta["tile_px"])
     scaled = resample_to_scale(radiograph.pixels, radiograph.spacing_mm, mm)
     scale = (scaled.shape[0] / radiograph.shape[0], scaled.shape[1] / radiograph.shape[1])
     y0, y1, x0, x1 = _region(box, scale, scaled.shape, tile // 2)
