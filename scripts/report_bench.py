@@ -87,7 +87,7 @@ def main() -> None:
               f"model {'untrained ' if args.untrained else ''}{model.meta['arch']} "
               f"({model.meta['tile_px']} px tiles at {model.meta['mm_per_pixel']} mm); "
               f"phantoms written in {time.perf_counter() - t0:.1f} s")
-        saliency_map(model, *radiographs[0][:2])  # warm-up: imports grad-cam, first torch call
+        saliency_map(model, *radiographs[0][:2])  # warm-up: first torch call
         lesions = [(r, lab, box) for r, lab, box in radiographs if lab != NONE]
         t0 = time.perf_counter()
         for r, lab, box in lesions:

@@ -18,7 +18,8 @@ XSS = "<script>alert(1)</script>"
 class BrightSpotModel:
     """A CalcModel stand-in whose class 0 (``rice_grain``) logit grows with the amount of
     bright (high normalised value) tissue in a tile, so its Grad-CAM must peak on a bright
-    lesion. Weights are set, not trained; gradients come from torch autograd via grad-cam."""
+    lesion. Weights are set, not trained; gradients come from torch autograd
+    (calcvision.model.cam)."""
 
     def __init__(self, tile_px: int = 32, mm_per_pixel: float = 0.4) -> None:
         conv1 = nn.Conv2d(1, 2, 3, padding=1)

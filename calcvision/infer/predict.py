@@ -38,12 +38,12 @@ from dataclasses import dataclass
 
 import numpy as np
 import torch
-import torch.nn.functional as F
 from scipy import ndimage
 
 from calcvision.errors import InputError
 from calcvision.io.radiograph import Radiograph
 from calcvision.model.calibration import image_probs
+from calcvision.model.cam import grad_cam
 from calcvision.model.preprocess import normalise_uint16_tiles, pad_to_tile, quantise, resample_to_scale, tile_grid
 from calcvision.patterns import CLASSES, NONE
 
@@ -230,42 +230,6 @@ def finding_region(prep: PreparedImage, probs: torch.Tensor, best: int, cls: int
                 region.add(j)
                 frontier.append(j)
     return sorted(region, key=lambda j: -lesion[j])
-
-
-def grad_cam(model, tiles: torch.Tensor, cls: int) -> torch.Tensor | None:
-    """Grad-CAM maps [N, T, T] of class ``cls`` (raw logit) on ``model.target_layer``; None
-    when the model exposes no usable target layer. The layer's output is swapped for a detached
-    leaf, so the backward pass runs only through the layers after it (cheap). Values are
-    comparable between the tiles of one call (not normalised per tile)."""
-    layer = getattr(model, "target_layer", None)
-    if layer is None:
-        return None
-    saved: dict[str, torch.Tensor] = {}
-
-    def hook(_module, _inp, output):
-        if isinstance(output, torch.Tensor) and output.ndim == 4:
-            saved["a"] = output.detach().requires_grad_(True)
-            return saved["a"]
-        return None
-
-    params = [p for p in model.net.parameters() if p.requires_grad]
-    handle = layer.register_forward_hook(hook)
-    try:
-        for p in params:  # no graph before the target layer: only the head is differentiated
-            p.requires_grad_(False)
-        with torch.enable_grad():
-            logits = model.tile_logits(tiles)
-            acts = saved.get("a")
-            if acts is None or not logits.requires_grad:
-                return None
-            (grad,) = torch.autograd.grad(logits[:, cls].sum(), acts)
-    finally:
-        handle.remove()
-        for p in params:
-            p.requires_grad_(True)
-    weights = grad.mean(dim=(2, 3), keepdim=True)
-    cam = F.relu((weights * acts.detach()).sum(1, keepdim=True))
-    return F.interpolate(cam, size=tiles.shape[-2:], mode="bilinear", align_corners=False)[:, 0].cpu()
 
 
 def locate(prep: PreparedImage, model, region: list[int], cls: int, cam_threshold: float = 0.3,

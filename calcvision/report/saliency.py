@@ -1,11 +1,11 @@
 """Where the model looked: a Grad-CAM map for the predicted class, on the original pixel grid.
 
-The CAM comes from the maintained ``grad-cam`` package (``pytorch_grad_cam.GradCAM`` on
-``model.target_layer``). The model sees tiles at its own physical scale, so the map is
+The CAM is the project's one Grad-CAM (``calcvision.model.cam.grad_cam`` on
+``model.target_layer``, the same that places the box of ``calcvision infer``). The model sees tiles at its own physical scale, so the map is
 computed the same way: the image is resampled to ``model.meta["mm_per_pixel"]`` with the
 shared preprocessing (``calcvision.model.preprocess``), cut into overlapping tiles
 (around the reported box, or over the whole image), each tile's CAM is weighted by that
-tile's calibrated probability of the class (grad-cam scales every tile's map to 0..1 on its
+tile's calibrated probability of the class (every tile's map is scaled to 0..1 on its
 own, so an unweighted tile with nothing in it would look as hot as the lesion), tiles are
 blended with weights that fall towards their borders (no seams), and the result is
 resampled back to the original image's rows x cols.
@@ -20,6 +20,7 @@ import torch
 import torch.nn.functional as F
 
 from calcvision.io.radiograph import Radiograph
+from calcvision.model.cam import grad_cam
 from calcvision.model.preprocess import normalise_tile, pad_to_tile, resample_to_scale, tile_grid
 from calcvision.patterns import class_index
 
@@ -55,9 +56,6 @@ def saliency_map(model: Any, radiograph: Radiograph, target: str | int, *,
     Returns float32 (rows, cols) in 0..1 on the original pixel grid, where 1 means a tile
     fully confident in the class with all the CAM's weight at that pixel.
     """
-    from pytorch_grad_cam import GradCAM
-    from pytorch_grad_cam.utils.model_targets import ClassifierOutputTarget
-
     cls = class_index(target) if isinstance(target, str) else int(target)
     mm = float(model.meta["mm_per_pixel"])
     tile = int(model.meta["tile_px"])
@@ -70,17 +68,17 @@ def saliency_map(model: Any, radiograph: Radiograph, target: str | int, *,
     merged = np.zeros(crop.shape, np.float32)
     window = _blend_window(tile)
     device = next(model.net.parameters()).device
-    with GradCAM(model=model.net, target_layers=[model.target_layer]) as cam, torch.enable_grad():
-        for start in range(0, len(origins), batch_size):
-            chunk = origins[start:start + batch_size]
-            tiles = np.stack([crop[oy:oy + tile, ox:ox + tile] for oy, ox in chunk])
-            x = normalise_tile(tiles)[:, None].to(device)
-            maps = cam(input_tensor=x, targets=[ClassifierOutputTarget(cls)] * len(chunk))
-            with torch.no_grad():
-                weight = model.tile_probs(x)[:, cls].detach().cpu().numpy()
-            for (oy, ox), m, p in zip(chunk, maps, weight):
-                merged[oy:oy + tile, ox:ox + tile] += window * np.nan_to_num(m) * float(p)
-                weight_sum[oy:oy + tile, ox:ox + tile] += window
+    for start in range(0, len(origins), batch_size):
+        chunk = origins[start:start + batch_size]
+        tiles = np.stack([crop[oy:oy + tile, ox:ox + tile] for oy, ox in chunk])
+        x = normalise_tile(tiles)[:, None].to(device)
+        maps = grad_cam(model, x, cls, per_tile=True)
+        with torch.no_grad():
+            weight = model.tile_probs(x)[:, cls].float().cpu().numpy()
+        for k, ((oy, ox), p) in enumerate(zip(chunk, weight)):
+            m = 0.0 if maps is None else np.nan_to_num(maps[k].numpy())
+            merged[oy:oy + tile, ox:ox + tile] += window * m * float(p)
+            weight_sum[oy:oy + tile, ox:ox + tile] += window
     # half-overlapping Hann windows sum to 1 inside the region; where they sum to less (its
     # border) the map fades out instead of ending in a hard edge
     merged /= np.maximum(weight_sum, 1.0)
