@@ -37,12 +37,14 @@ def main() -> int:
     print("| metric | value |\n|---|---|")
     for k, label in [("n", "tiles"), ("accuracy", "accuracy"), ("macro_f1", "macro-F1"),
                      ("none_false_positive_rate", "`none` false-positive rate"), ("lesion_called_none_rate", "lesions called `none`"),
-                     ("ece", "expected calibration error"), ("nll", "NLL")]:
+                     ("ece", "expected calibration error"),
+                     ("ece_if_calibrated", "ECE a perfectly calibrated model would show on as many tiles"), ("nll", "NLL")]:
         v = m.get(k)
         print(f"| {label} | {v if isinstance(v, int) or v is None else f'{v:.4f}'} |")
     im = m.get("image_level") or {}
     for k, label in [("image_accuracy", "whole-image accuracy (tiled)"), ("image_none_false_positive_rate", "`none` images called lesion"),
                      ("image_lesion_missed_rate", "lesion images called `none`"), ("image_ece", "whole-image ECE"),
+                     ("image_ece_if_calibrated", "ECE a perfectly calibrated model would show on as many images"),
                      ("none_image_tile_false_positive_rate", "tiles of `none` images called lesion")]:
         if im.get(k) is not None:
             print(f"| {label} | {im[k]:.4f} |")

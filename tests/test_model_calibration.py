@@ -34,3 +34,29 @@ def test_image_probs_identity_shares_and_sum():
     q = image_probs(p, 6, 2.0, -1.0)
     assert np.allclose(q.sum(1), 1) and abs(q[0, 0] / q[0, 1] - 3) < 1e-9 and q[1, 6] == 1.0
     assert fit_image_calibration(np.array([0.2, 0.9]), np.array([True, True])) == (1.0, 0.0)
+
+
+def test_ece_floor_of_a_calibrated_model_matches_its_measured_ece_and_shrinks_with_n():
+    """Labels drawn from the predicted probabilities: the measured ECE sits near the floor
+    (it is that floor's sampling distribution), and the floor falls as the set grows."""
+    from calcvision.model.calibration import ece_if_calibrated, expected_calibration_error
+
+    rng = np.random.default_rng(7)
+
+    def calibrated_set(n):
+        logits = rng.normal(0, 2.5, (n, 7))
+        p = np.exp(logits) / np.exp(logits).sum(1, keepdims=True)
+        labels = np.array([rng.choice(7, p=row) for row in p])
+        return p, labels
+
+    small_p, _ = calibrated_set(300)
+    big_p, _ = calibrated_set(6000)
+    small, big = ece_if_calibrated(small_p), ece_if_calibrated(big_p)
+    assert 0.01 < small < 0.1 and big < 0.5 * small
+    measured = [expected_calibration_error(*calibrated_set(300)) for _ in range(20)]
+    assert 0.6 * small < np.mean(measured) < 1.5 * small
+    # a miscalibrated set (confidence 0.9, right half the time) is far above its floor
+    p = np.full((300, 7), 0.1 / 6)
+    p[:, 0] = 0.9
+    labels = np.where(rng.random(300) < 0.5, 0, 1)
+    assert expected_calibration_error(p, labels) > 5 * ece_if_calibrated(p)

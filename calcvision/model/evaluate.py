@@ -12,7 +12,7 @@ import torch
 from torch import nn
 from torch.utils.data import DataLoader, Dataset
 
-from calcvision.model.calibration import expected_calibration_error
+from calcvision.model.calibration import ece_if_calibrated, expected_calibration_error
 from calcvision.patterns import CLASS_INDEX, CLASSES, NONE
 
 
@@ -57,6 +57,7 @@ def compute_metrics(probs: np.ndarray, labels: np.ndarray) -> dict[str, Any]:
         "none_false_positive_rate": float((none_total - cm[ni, ni]) / none_total) if none_total else None,
         "lesion_called_none_rate": float(cm[:, ni].sum() - cm[ni, ni]) / lesion_total if lesion_total else None,
         "ece": expected_calibration_error(probs, labels),
+        "ece_if_calibrated": ece_if_calibrated(probs),
         "nll": nll,
         "confusion": cm.tolist(),
         "classes": list(CLASSES),
@@ -71,7 +72,8 @@ def format_metrics(m: dict[str, Any]) -> str:
         f"macro-F1: {m['macro_f1']:.4f}",
         f"none false-positive rate: {m['none_false_positive_rate']:.4f}" if m["none_false_positive_rate"] is not None else "none false-positive rate: n/a",
         f"lesion called none: {m['lesion_called_none_rate']:.4f}" if m["lesion_called_none_rate"] is not None else "lesion called none: n/a",
-        f"ECE: {m['ece']:.4f}   NLL: {m['nll']:.4f}",
+        f"ECE: {m['ece']:.4f} (a perfectly calibrated model would show {m['ece_if_calibrated']:.4f} on these "
+        f"{m['n']} tiles)   NLL: {m['nll']:.4f}" if "ece_if_calibrated" in m else f"ECE: {m['ece']:.4f}   NLL: {m['nll']:.4f}",
         "per-class recall: " + ", ".join(f"{c} {r:.3f}" if r is not None else f"{c} n/a" for c, r in m["per_class_recall"].items()),
         "confusion (rows true, cols predicted; " + ", ".join(CLASSES) + "):",
     ]
@@ -153,6 +155,7 @@ def image_level(net: nn.Module, temperature: float, items: list, tile_px: int,
         "image_none_false_positive_rate": float((preds_a[is_none] != ni).mean()) if is_none.any() else None,
         "image_lesion_missed_rate": float((preds_a[~is_none] == ni).mean()) if (~is_none).any() else None,
         "image_ece": expected_calibration_error(probs, labels_a),
+        "image_ece_if_calibrated": ece_if_calibrated(probs),
         "none_image_tiles": none_tiles,
         "none_image_tile_false_positive_rate": none_tile_fp / none_tiles if none_tiles else None,
         "image_calibration": list(image_calibration),
