@@ -1,0 +1,74 @@
+#!/usr/bin/env python
+"""Choose the box settings of ``calcvision infer`` (``finding_region`` support, ``locate``
+cam_threshold / all_components) on a TUNING set of phantoms, never on the benchmark set.
+
+    PYTHONPATH=. .venv/bin/python scripts/tune_box.py [--per-class 10] [--seed 777002] [--model CKPT]
+
+For every correctly classified lesion image it computes the tile probabilities once, then the
+box for each setting, and prints per setting the fraction of boxes with IoU >= 0.3 against the
+true lesion box and the median IoU (the figures ``scripts/bench_infer_accuracy.py`` reports on
+its own set, seed 777001).
+"""
+
+from __future__ import annotations
+
+import argparse
+import itertools
+import sys
+import tempfile
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "scripts"))
+
+from bench_infer_accuracy import iou, make_set  # noqa: E402
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--per-class", type=int, default=10)
+    ap.add_argument("--seed", type=int, default=777002)
+    ap.add_argument("--model", default=None, help="model file (default: the shipped model)")
+    ap.add_argument("--data", default=None, help="folder to write / reuse the phantoms in")
+    ap.add_argument("--workers", type=int, default=2)
+    args = ap.parse_args()
+
+    from calcvision.infer.predict import aggregate, finding_region, locate, prepare, scale_params, tile_probabilities
+    from calcvision.io import read_radiograph
+    from calcvision.model import load_model
+    from calcvision.patterns import CLASSES, NONE
+
+    model = load_model(args.model)
+    data = Path(args.data or tempfile.mkdtemp(prefix="calcvision-tune-box-"))
+    truth = make_set(data, args.per_class * len(CLASSES), args.seed, None, args.workers)
+    params = scale_params(model)
+    supports, thresholds, components = (0.3, 0.5, 0.7), (0.2, 0.3, 0.4, 0.5), (True, False)
+    ious: dict[tuple, list[float]] = {k: [] for k in itertools.product(supports, thresholds, components)}
+    used = 0
+    for t in truth:
+        if t["label"] == NONE:
+            continue
+        prep = prepare(read_radiograph(t["path"])[0], params)
+        probs = tile_probabilities(prep, model)
+        best, p = aggregate(probs, model.image_calibration)
+        cls = int(np.argmax(p))
+        if CLASSES[cls] != t["label"]:
+            continue
+        used += 1
+        for support in supports:
+            region = finding_region(prep, probs, best, cls, support=support)
+            for thr, allc in itertools.product(thresholds, components):
+                ious[(support, thr, allc)].append(iou(locate(prep, model, region, cls, cam_threshold=thr,
+                                                             all_components=allc), t["box"]))
+    print(f"tuning set: seed {args.seed}, {len(truth)} phantoms, {used} correctly classified lesions; model "
+          f"{model.meta.get('version')} sha256 {model.sha256[:12]}")
+    print(f"{'support':>8s} {'cam_thr':>8s} {'all parts':>9s} {'IoU>=0.3':>9s} {'median IoU':>10s}")
+    for (support, thr, allc), v in sorted(ious.items(), key=lambda kv: -np.mean(np.asarray(kv[1]) >= 0.3)):
+        print(f"{support:8.1f} {thr:8.1f} {str(allc):>9s} {np.mean(np.asarray(v) >= 0.3):9.3f} {np.median(v):10.2f}")
+
+
+if __name__ == "__main__":
+    main()
