@@ -42,6 +42,9 @@ def test_tiny_phantom_training_learns_and_resumes(tmp_path):
     res = train(_cfg(tmp_path, *PHANTOMS, "trainer.max_epochs=4"), log=lambda s: None)
     model = load_model(res["model"])
     assert model.meta["metrics"]["test_phantoms"]["n"] >= 24
+    # the shipped recipe trains under bfloat16 autocast; the weights it saves stay float32
+    assert model.meta["training"]["config"]["trainer"]["precision"] == "bf16-mixed"
+    assert {t.dtype for t in model.net.state_dict().values() if t.is_floating_point()} == {torch.float32}
     assert model.meta["training"]["data"]["phantoms"]["classes"] == list(THREE)
     items = phantom_items(PhantomSpec(1, 20, (320, 320), 0.2, THREE), 0.5, 160, 1, tmp_path / "cache")
     tiles = CropDataset(items, 64, seed=0)
