@@ -61,7 +61,6 @@ def ece_if_calibrated(probs: np.ndarray, n_bins: int = 15, draws: int = 200, see
         return float("nan")
     edges = np.linspace(0.0, 1.0, n_bins + 1)
     idx = np.clip(np.digitize(conf, edges[1:-1], right=True), 0, n_bins - 1)
-    count = np.bincount(idx, minlength=n_bins).astype(np.float64)
     conf_sum = np.bincount(idx, weights=conf, minlength=n_bins)
     correct = np.random.default_rng(seed).random((draws, conf.size)) < conf
     acc_sum = np.stack([np.bincount(idx, weights=c, minlength=n_bins) for c in correct.astype(np.float64)])
