@@ -73,7 +73,7 @@ def format_metrics(m: dict[str, Any]) -> str:
         f"none false-positive rate: {m['none_false_positive_rate']:.4f}" if m["none_false_positive_rate"] is not None else "none false-positive rate: n/a",
         f"lesion called none: {m['lesion_called_none_rate']:.4f}" if m["lesion_called_none_rate"] is not None else "lesion called none: n/a",
         f"ECE: {m['ece']:.4f} (a perfectly calibrated model would show {m['ece_if_calibrated']:.4f} on as many)"
-        f"   NLL: {m['nll']:.4f}" if "ece_if_calibrated" in m else f"ECE: {m['ece']:.4f}   NLL: {m['nll']:.4f}",
+        f"   NLL: {m['nll']:.4f}",
         "per-class recall: " + ", ".join(f"{c} {r:.3f}" if r is not None else f"{c} n/a" for c, r in m["per_class_recall"].items()),
         "confusion (rows true, cols predicted; " + ", ".join(CLASSES) + "):",
     ]
