@@ -45,6 +45,7 @@ class SpotModel:
                      "arch": "spot", "temperature": 1.0, "version": "test-spot"}
         self.sha256 = "0" * 64
         self.target_layer = self.net.features
+        self.image_calibration = (1.0, 0.0)
 
     def tile_logits(self, x: torch.Tensor) -> torch.Tensor:
         return self.net(x)

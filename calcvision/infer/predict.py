@@ -44,7 +44,7 @@ from calcvision.errors import InputError
 from calcvision.io.radiograph import Radiograph
 from calcvision.model.calibration import image_probs
 from calcvision.model.cam import grad_cam
-from calcvision.model.preprocess import normalise_uint16_tiles, pad_to_tile, quantise, resample_to_scale, tile_grid
+from calcvision.model.preprocess import quantise, resample_to_scale, uint16_tile_stack
 from calcvision.patterns import CLASSES, NONE
 
 NONE_INDEX = CLASSES.index(NONE)
@@ -139,14 +139,8 @@ def prepare(rad: Radiograph, params: ScaleParams, roi: Box | None = None) -> Pre
         offset = (x0, y0)
     scaled = quantise(resample_to_scale(pixels, rad.spacing_mm, params.mm_per_pixel))
     scale = (pixels.shape[0] / scaled.shape[0], pixels.shape[1] / scaled.shape[1])
-    scaled_shape = scaled.shape
-    t = params.tile_px
-    padded = pad_to_tile(scaled, t)
-    origins = tile_grid(scaled_shape[0], scaled_shape[1], t, params.stride_px)
-    windows = np.lib.stride_tricks.sliding_window_view(padded, (t, t))
-    ys, xs = zip(*origins)
-    tiles = normalise_uint16_tiles(windows[list(ys), list(xs)])[:, None]
-    return PreparedImage(tiles, origins, scaled_shape, scale, offset, rad.shape)
+    tiles, origins = uint16_tile_stack(scaled, params.tile_px, params.stride_px)
+    return PreparedImage(tiles[:, None], origins, scaled.shape, scale, offset, rad.shape)
 
 
 class TileScorer:
@@ -265,7 +259,7 @@ def locate(prep: PreparedImage, model, region: list[int], cls: int, cam_threshol
 
 def decide(prep: PreparedImage, model, probs: torch.Tensor) -> Prediction:
     """From the tile probabilities [N, 7] to the image's probabilities, pattern and box."""
-    best, p = aggregate(probs, getattr(model, "image_calibration", (1.0, 0.0)))
+    best, p = aggregate(probs, model.image_calibration)
     cls = int(np.argmax(p))
     box = None
     if CLASSES[cls] != NONE:

@@ -117,16 +117,13 @@ def strongest_tiles(net: nn.Module, temperature: float, items: list, tile_px: in
 
     Returns (winning tile probabilities [N, 7], labels [N], tiles of the ``none`` images, of
     which called lesion by argmax)."""
-    from calcvision.model.preprocess import normalise_uint16_tiles, pad_to_tile, tile_grid
+    from calcvision.model.preprocess import uint16_tile_stack
 
     ni = CLASS_INDEX[NONE]
     net.eval()
     best, labels, none_tiles, none_tile_fp = [], [], 0, 0
     for it in items:  # item pixels are the uint16 levels inference tiles are cut from
-        image = pad_to_tile(it.pixels, tile_px)
-        origins = tile_grid(*image.shape, tile_px, (3 * tile_px) // 4)
-        tiles = np.stack([image[y:y + tile_px, x:x + tile_px] for y, x in origins])
-        x = torch.from_numpy(normalise_uint16_tiles(tiles))[:, None]
+        x = torch.from_numpy(uint16_tile_stack(it.pixels, tile_px, (3 * tile_px) // 4)[0])[:, None]
         probs = torch.cat([torch.softmax(net(x[b:b + batch_size]) / temperature, 1) for b in range(0, len(x), batch_size)])
         best.append(probs[int((1.0 - probs[:, ni]).argmax())].double().numpy())
         labels.append(it.label)

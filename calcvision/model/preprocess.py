@@ -124,3 +124,14 @@ def normalise_uint16_tiles(tiles: np.ndarray, low_q: float = 0.005, high_q: floa
     x -= med
     x *= np.float32(4.0) / spread
     return np.clip(x, -4.0, 4.0, out=x)
+
+
+def uint16_tile_stack(image: np.ndarray, tile_px: int, stride_px: int) -> tuple[np.ndarray, list[tuple[int, int]]]:
+    """Every ``tile_grid`` tile of a uint16 image at model scale (edge-padded if smaller than
+    a tile), normalised with ``normalise_uint16_tiles``: float32 [N, T, T] and the (y, x)
+    origins. The one way whole images are tiled, by ``calcvision infer`` and by evaluation."""
+    padded = pad_to_tile(image, tile_px)
+    origins = tile_grid(image.shape[0], image.shape[1], tile_px, stride_px)
+    windows = np.lib.stride_tricks.sliding_window_view(padded, (tile_px, tile_px))
+    ys, xs = zip(*origins)
+    return normalise_uint16_tiles(windows[list(ys), list(xs)]), origins

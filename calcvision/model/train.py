@@ -24,7 +24,7 @@ from calcvision.model.datamodule import CalcDataModule
 from calcvision.model.evaluate import (evaluate_net, format_metrics, image_level, predict_logits, strongest_tiles,
                                        write_report)
 from calcvision.model.lightning_module import CalcLightningModule
-from calcvision.patterns import CLASSES
+from calcvision.patterns import CLASSES, NONE
 
 
 def _cpu_seconds() -> float:
@@ -86,7 +86,7 @@ def train(cfg: TrainConfig, log: Any = print) -> dict[str, Any]:
     val_metrics, _, _ = evaluate_net(net, temperature, dm.val_set())
     log(f"temperature {temperature:.3f} (fitted on {len(val_labels)} validation tiles); val accuracy {val_metrics['accuracy']:.4f}")
     best, labels, _, _ = strongest_tiles(net, temperature, dm.val_items, m.tile_px)
-    none_i = CLASSES.index("none")
+    none_i = CLASSES.index(NONE)
     image_cal = fit_image_calibration(1.0 - best[:, none_i], labels != none_i)
     log(f"image-level calibration a={image_cal[0]:.3f} b={image_cal[1]:.3f} (fitted on {len(labels)} validation images)")
 
