@@ -5,7 +5,12 @@ of "accuracy per CPU millisecond" (docs/model.md). One AdamW step on a batch of 
 and channels-last under bfloat16 autocast (``trainer.precision=bf16-mixed``); then a batch
 forward in eval mode. Ratios are to the first candidate, measured in the same run.
 
-    PYTHONPATH=. python scripts/bench_train_throughput.py [--threads 2] [--steps 3]
+``--augment``: instead, the cost of one training crop (``CropDataset[i]``: cut, augment,
+quantise, normalise) against the former recipe, measured in the same run: every
+albumentations transform called and seeded, skipped or not, and the float quantiles of
+``normalise_tile``.
+
+    PYTHONPATH=. python scripts/bench_train_throughput.py [--threads 2] [--steps 3] [--augment]
 """
 
 from __future__ import annotations
@@ -50,13 +55,57 @@ def rate(net: torch.nn.Module, x: torch.Tensor, y: torch.Tensor, steps: int, cha
     return train, len(x) * steps / (time.perf_counter() - t)
 
 
+def crop_costs(tile_px: int, n: int = 400) -> None:
+    """Microseconds to augment and normalise one training crop, now and with the former
+    recipe, on the same crops cut from phantoms."""
+    import copy
+
+    import albumentations as A
+    import numpy as np
+
+    from calcvision.model.augment import Augment
+    from calcvision.model.data import CropDataset, PhantomSpec, make_tile, model_input, phantom_items
+    from calcvision.model.preprocess import normalise_tile
+
+    items = phantom_items(PhantomSpec(9, 4, (512, 512), None), 0.3, 576, workers=1)
+    ds = CropDataset(items, tile_px, seed=0)
+    tiles = [make_tile(ds.items[k], origin, tile_px) for k, origin, _ in ds.fixed]
+    aug = Augment()
+    former = [A.D4(p=0.875)]
+    for p, tf in aug.steps:
+        former.append(copy.deepcopy(tf))
+        former[-1].p = p
+
+    def old(tile: np.ndarray, seed: int) -> None:
+        for tf, s in zip(former, np.random.SeedSequence(seed).generate_state(len(former))):
+            tf.set_random_seed(int(s))
+            tile = tf(image=tile)["image"]
+        normalise_tile(np.clip(tile, 0, 1))
+
+    def timed(f) -> float:
+        t = time.perf_counter()
+        for i in range(n):
+            f(tiles[i % len(tiles)], i)
+        return (time.perf_counter() - t) / n * 1e6
+
+    rounds = [(timed(lambda tile, seed: model_input(aug(tile, seed))), timed(old)) for _ in range(5)]
+    now, before = np.median(rounds, axis=0)  # alternating rounds: this machine's speed drifts
+    print(f"augment + normalise one {tile_px} px crop (median of 5 alternating rounds of {n}): {now:.0f} us now, "
+          f"{before:.0f} us with the former recipe (every transform seeded and called, float quantiles): "
+          f"{before / now:.2f}x faster")
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--steps", type=int, default=3)
     ap.add_argument("--tile", type=int, default=128)
+    ap.add_argument("--augment", action="store_true", help="time one training crop instead")
     a = ap.parse_args()
     torch.set_num_threads(a.threads)
+    if a.augment:
+        crop_costs(a.tile)
+        return 0
     torch.manual_seed(0)
     x, y = torch.randn(64, 1, a.tile, a.tile), torch.randint(0, 7, (64,))
     base = None

@@ -33,7 +33,7 @@ def _cfg(tmp_path, *over):
 THREE = ("tumoral_glob", "trabeculated_ossification", "none")
 PHANTOMS = ["data.phantoms.train_per_class=20", "data.phantoms.val_per_class=5", "data.phantoms.shape=[320, 320]",
             "data.phantoms.spacing_mm=0.2", f"data.phantoms.classes=[{', '.join(THREE)}]", "evaluate.phantoms_per_class=8",
-            "data.crops_per_epoch=512", "optim.lr=0.003"]
+            "data.crops_per_epoch=768", "optim.lr=0.003"]
 
 
 def test_tiny_phantom_training_learns_and_resumes(tmp_path):
@@ -58,7 +58,7 @@ def test_tiny_phantom_training_learns_and_resumes(tmp_path):
     res2 = train(_cfg(tmp_path, *PHANTOMS, "trainer.max_epochs=5", f"resume={last}", f"output={tmp_path}/m2.safetensors",
                       "evaluate=null"), log=lambda s: None)
     m2 = load_model(res2["model"])
-    assert m2.meta["training"]["epochs"] == 5 and m2.meta["training"]["steps"] == 5 * 16  # continued from step 64
+    assert m2.meta["training"]["epochs"] == 5 and m2.meta["training"]["steps"] == 5 * 24  # continued from step 96
     assert not torch.equal(m2.net.fc.weight, model.net.fc.weight)
 
 

@@ -8,7 +8,9 @@ CNN in the main process:
    every tile: exactly the path the training crops take (``calcvision.model.preprocess`` and
    the uint16 storage of ``calcvision.model.data``).
 2. ``predict_prepared`` (the model): temperature-calibrated ``tile_probs`` for every tile,
-   then the aggregation rule and the localisation below.
+   the model's ``tta_tiles`` most suspicious tiles re-scored as the mean over their eight
+   flips and quarter turns (``calcvision.model.tta``), then the aggregation rule and the
+   localisation below.
 
 Aggregation rule (multiple-instance, "strongest tile"): a tile's lesion evidence is
 ``1 - p_none``. The image's seven probabilities are those of the tile with the strongest
@@ -45,6 +47,7 @@ from calcvision.io.radiograph import Radiograph
 from calcvision.model.calibration import image_probs
 from calcvision.model.cam import grad_cam
 from calcvision.model.preprocess import quantise, resample_to_scale, uint16_tile_stack
+from calcvision.model.tta import refine_strongest
 from calcvision.patterns import CLASSES, NONE
 
 NONE_INDEX = CLASSES.index(NONE)
@@ -186,14 +189,16 @@ def _device(model) -> torch.device:
 
 def tile_probabilities(prep: PreparedImage, model, batch_size: int = 128,
                        scorer: TileScorer | None = None) -> torch.Tensor:
-    """Calibrated probabilities [N, 7] of every tile, batched (``scorer`` or ``model.tile_probs``)."""
+    """Calibrated probabilities [N, 7] of every tile, batched (``scorer`` or ``model.tile_probs``);
+    the model's ``tta_tiles`` most suspicious tiles re-scored over eight views
+    (:func:`calcvision.model.tta.refine_strongest`, as the image calibration was fitted)."""
     score = scorer or model.tile_probs
     tiles = torch.from_numpy(prep.tiles).to(_device(model))
     out = []
     with torch.inference_mode():
         for i in range(0, len(tiles), batch_size):
             out.append(score(tiles[i:i + batch_size]).float().cpu())
-    return torch.cat(out)
+        return refine_strongest(torch.cat(out), tiles, score, NONE_INDEX, model.tta_tiles)
 
 
 def aggregate(probs: torch.Tensor, image_calibration: tuple[float, float] = (1.0, 0.0)) -> tuple[int, np.ndarray]:

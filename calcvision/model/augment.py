@@ -5,8 +5,8 @@ curve (gamma, brightness/contrast), quantum and electronic noise, detector blur,
 positioning changes (rotation, scale, i.e. spacing error), orientation (flips, 90° turns),
 soft-tissue deformation (elastic) and lossy-compression artefacts.
 
-Each transform draws from its own generator seeded from the sample's seed, so a sample is a
-pure function of (run seed, epoch, index), whatever the number of data-loader workers.
+A sample is a pure function of (run seed, epoch, index), whatever the number of data-loader
+workers (see ``Augment``).
 """
 
 from __future__ import annotations
@@ -42,34 +42,43 @@ class AugmentConfig(BaseModel):
 
 
 class Augment:
-    """Callable ``(image float32 0..1 [H, W], seed) -> augmented image`` of the same shape."""
+    """Callable ``(image float32 0..1 [H, W], seed) -> augmented image`` of the same shape.
+
+    One generator seeded from the sample's seed decides which transforms apply (each with its
+    ``p_*``) and seeds only those, so a sample is a pure function of (run seed, epoch, index),
+    whatever the number of data-loader workers; the transforms that do not apply cost nothing
+    (``scripts/bench_train_throughput.py --augment`` times a crop). Flips and 90° turns (the
+    dihedral group: a radiograph may be displayed in any of these) are numpy views.
+    """
 
     def __init__(self, cfg: AugmentConfig | None = None) -> None:
         c = cfg or AugmentConfig()
         self.cfg = c
-        t: list = []
-        if c.enabled:
-            if c.flips:
-                t += [A.HorizontalFlip(p=0.5), A.VerticalFlip(p=0.5), A.RandomRotate90(p=0.5)]
-            t += [
-                A.Affine(rotate=(-c.rotate_deg, c.rotate_deg), scale=c.scale, border_mode=cv2.BORDER_REFLECT_101,
-                         p=c.p_affine),
-                A.ElasticTransform(alpha=20, sigma=6, border_mode=cv2.BORDER_REFLECT_101, p=c.p_elastic),
-                A.RandomGamma(gamma_limit=c.gamma, p=c.p_gamma),
-                A.RandomBrightnessContrast(brightness_limit=c.brightness, contrast_limit=c.contrast,
-                                           p=c.p_brightness_contrast),
-                A.GaussianBlur(blur_limit=(3, 5), sigma_limit=c.blur_sigma, p=c.p_blur),
-                A.GaussNoise(std_range=c.noise_std, p=c.p_noise),
-                A.ImageCompression(quality_range=c.jpeg_quality, p=c.p_jpeg),
-            ]
-        self.transforms = t
+        reflect = cv2.BORDER_REFLECT_101
+        self.steps: list[tuple[float, A.BasicTransform]] = [] if not c.enabled else [
+            (c.p_affine, A.Affine(rotate=(-c.rotate_deg, c.rotate_deg), scale=c.scale, border_mode=reflect, p=1)),
+            (c.p_elastic, A.ElasticTransform(alpha=20, sigma=6, border_mode=reflect, p=1)),
+            (c.p_gamma, A.RandomGamma(gamma_limit=c.gamma, p=1)),
+            (c.p_brightness_contrast,
+             A.RandomBrightnessContrast(brightness_limit=c.brightness, contrast_limit=c.contrast, p=1)),
+            (c.p_blur, A.GaussianBlur(blur_limit=(3, 5), sigma_limit=c.blur_sigma, p=1)),
+            (c.p_noise, A.GaussNoise(std_range=c.noise_std, p=1)),
+            (c.p_jpeg, A.ImageCompression(quality_range=c.jpeg_quality, p=1)),
+        ]
 
     def __call__(self, image: np.ndarray, seed: int) -> np.ndarray:
-        if not self.transforms:
+        if not self.cfg.enabled:
             return image
-        seeds = np.random.SeedSequence(seed).generate_state(len(self.transforms))
-        out = np.ascontiguousarray(image, dtype=np.float32)
-        for tf, s in zip(self.transforms, seeds):
-            tf.set_random_seed(int(s))
-            out = tf(image=out)["image"]
+        rng = np.random.default_rng(seed)
+        out = np.asarray(image, dtype=np.float32)
+        if self.cfg.flips:
+            k = int(rng.integers(8))
+            out = np.rot90(out, k % 4)[:, ::-1] if k >= 4 else np.rot90(out, k)
+        out = np.ascontiguousarray(out)
+        draws = rng.random(len(self.steps))
+        seeds = rng.integers(2**31, size=len(self.steps))
+        for (p, tf), u, s in zip(self.steps, draws, seeds):
+            if u < p:
+                tf.set_random_seed(int(s))
+                out = tf(image=out)["image"]
         return np.clip(out, 0.0, 1.0).astype(np.float32, copy=False)

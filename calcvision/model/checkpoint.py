@@ -86,6 +86,11 @@ class CalcModel:
         return float(a), float(b)
 
     @property
+    def tta_tiles(self) -> int:
+        """Tiles per image re-scored over 8 views (:mod:`calcvision.model.tta`); 0 in older files."""
+        return int(self.meta.get("tta_tiles", 0))
+
+    @property
     def target_layer(self) -> nn.Module:
         return target_layer(self.net)
 
@@ -100,7 +105,8 @@ class CalcModel:
 
 
 def make_meta(*, mm_per_pixel: float, tile_px: int, arch: str, arch_kwargs: dict, temperature: float = 1.0,
-              image_calibration: tuple[float, float] = (1.0, 0.0), training: dict | None = None, metrics: dict | None = None, model_version: str = "") -> dict[str, Any]:
+              image_calibration: tuple[float, float] = (1.0, 0.0), tta_tiles: int = 0, training: dict | None = None,
+              metrics: dict | None = None, model_version: str = "") -> dict[str, Any]:
     """A complete metadata document for a new model."""
     from calcvision import __version__
 
@@ -115,6 +121,7 @@ def make_meta(*, mm_per_pixel: float, tile_px: int, arch: str, arch_kwargs: dict
         "normalisation": dict(NORMALISATION),
         "temperature": float(temperature),
         "image_calibration": [float(v) for v in image_calibration],
+        "tta_tiles": int(tta_tiles),
         "version": model_version or f"calcvision-{__version__}",
         "training": training or {},
         "metrics": metrics or {},

@@ -22,6 +22,7 @@ class ModelConfig(_Strict):
     arch_kwargs: dict[str, Any] = {}
     mm_per_pixel: float = 0.3
     tile_px: int = 192
+    tta_tiles: int = 2  # strongest tiles of an image re-scored over 8 flips/turns (calcvision.model.tta); 0: off
 
 
 class PhantomConfig(_Strict):

@@ -6,7 +6,8 @@ sub-folder per class id, or a CSV manifest ``path,label[,roi_x0,roi_y0,roi_x1,ro
 read through ``calcvision.io.read_radiograph``, validated up front, split stratified, (c) both.
 
 Every crop goes through :mod:`calcvision.model.preprocess` (resample_to_scale, pad_to_tile,
-normalise_tile), exactly as inference tiles do.
+quantise, normalise_uint16_tiles), exactly as inference tiles do: after augmentation a crop is
+quantised to 16-bit levels again, like every inference tile.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from torch.utils.data import Dataset
 
 from calcvision.errors import InputError
 from calcvision.model.augment import Augment
-from calcvision.model.preprocess import normalise_tile, pad_to_tile, quantise, resample_to_scale
+from calcvision.model.preprocess import normalise_uint16_tiles, pad_to_tile, quantise, resample_to_scale
 from calcvision.patterns import CLASS_INDEX, CLASSES, NONE
 
 NONE_IDX = CLASS_INDEX[NONE]
@@ -338,6 +339,13 @@ def make_tile(item: Item, origin: tuple[int, int], tile_px: int) -> np.ndarray:
     return image[y:y + tile_px, x:x + tile_px].astype(np.float32) / 65535.0
 
 
+def model_input(tile: np.ndarray) -> torch.Tensor:
+    """A 0..1 float tile -> the network's input [1, T, T]: 16-bit levels normalised by
+    ``normalise_uint16_tiles``, the function inference tiles go through (its radix sort of
+    16-bit levels is about 4x faster per crop than partitioning floats)."""
+    return torch.from_numpy(normalise_uint16_tiles(quantise(tile)[None]))
+
+
 class CropDataset(Dataset):
     """Tiles cut from items: ``(normalised tile [1, T, T], class index)``.
 
@@ -398,8 +406,7 @@ class CropDataset(Dataset):
     def __getitem__(self, index: int) -> tuple[torch.Tensor, int]:
         if self.fixed is not None:
             i, origin, label = self.fixed[index]
-            tile = make_tile(self.items[i], origin, self.tile_px)
-            return normalise_tile(tile)[None], label
+            return model_input(make_tile(self.items[i], origin, self.tile_px)), label
         rng = np.random.default_rng([self.seed, self.epoch, index])
         cls = self._draw_class(rng)
         origin = None
@@ -412,5 +419,4 @@ class CropDataset(Dataset):
             cls = it.label
             origin = crop_origin(it.pixels.shape, it.box, self.tile_px, rng, it.points)
         tile = make_tile(it, origin, self.tile_px)
-        tile = self.augment(tile, int(rng.integers(2**31)))
-        return normalise_tile(tile)[None], cls
+        return model_input(self.augment(tile, int(rng.integers(2**31)))), cls

@@ -13,6 +13,7 @@ from torch import nn
 from torch.utils.data import DataLoader, Dataset
 
 from calcvision.model.calibration import ece_if_calibrated, expected_calibration_error
+from calcvision.model.tta import refine_strongest
 from calcvision.patterns import CLASS_INDEX, CLASSES, NONE
 
 
@@ -111,9 +112,11 @@ def evaluate_net(net: nn.Module, temperature: float, dataset: Dataset, batch_siz
 
 @torch.no_grad()
 def strongest_tiles(net: nn.Module, temperature: float, items: list, tile_px: int,
-                    batch_size: int = 128) -> tuple[np.ndarray, np.ndarray, int, int]:
-    """Cover each image with tiles (stride 3/4 tile, as ``calcvision infer``) and keep the
-    calibrated probabilities of the tile with the strongest lesion evidence (1 - p_none).
+                    batch_size: int = 128, tta_tiles: int = 0) -> tuple[np.ndarray, np.ndarray, int, int]:
+    """Cover each image with tiles (stride 3/4 tile, as ``calcvision infer``), re-score the
+    ``tta_tiles`` most suspicious over eight views (``calcvision.model.tta``, as ``calcvision
+    infer``) and keep the calibrated probabilities of the tile with the strongest lesion
+    evidence (1 - p_none).
 
     Returns (winning tile probabilities [N, 7], labels [N], tiles of the ``none`` images, of
     which called lesion by argmax)."""
@@ -121,10 +124,15 @@ def strongest_tiles(net: nn.Module, temperature: float, items: list, tile_px: in
 
     ni = CLASS_INDEX[NONE]
     net.eval()
+
+    def score(tiles: torch.Tensor) -> torch.Tensor:
+        return torch.softmax(net(tiles) / temperature, 1)
+
     best, labels, none_tiles, none_tile_fp = [], [], 0, 0
     for it in items:  # item pixels are the uint16 levels inference tiles are cut from
         x = torch.from_numpy(uint16_tile_stack(it.pixels, tile_px, (3 * tile_px) // 4)[0])[:, None]
-        probs = torch.cat([torch.softmax(net(x[b:b + batch_size]) / temperature, 1) for b in range(0, len(x), batch_size)])
+        probs = torch.cat([score(x[b:b + batch_size]) for b in range(0, len(x), batch_size)])
+        probs = refine_strongest(probs, x, score, ni, tta_tiles)
         best.append(probs[int((1.0 - probs[:, ni]).argmax())].double().numpy())
         labels.append(it.label)
         if it.label == ni:
@@ -134,7 +142,8 @@ def strongest_tiles(net: nn.Module, temperature: float, items: list, tile_px: in
 
 
 def image_level(net: nn.Module, temperature: float, items: list, tile_px: int,
-                image_calibration: tuple[float, float] = (1.0, 0.0), batch_size: int = 128) -> dict[str, Any]:
+                image_calibration: tuple[float, float] = (1.0, 0.0), batch_size: int = 128,
+                tta_tiles: int = 0) -> dict[str, Any]:
     """Whole-image decisions the way ``calcvision infer`` makes them: the strongest tile's
     probabilities, recalibrated at image level (``image_calibration`` = (a, b) of
     :func:`calcvision.model.calibration.image_probs`), arg-max. Also the tile-level
@@ -142,7 +151,7 @@ def image_level(net: nn.Module, temperature: float, items: list, tile_px: int,
     from calcvision.model.calibration import image_probs
 
     ni = CLASS_INDEX[NONE]
-    best, labels_a, none_tiles, none_tile_fp = strongest_tiles(net, temperature, items, tile_px, batch_size)
+    best, labels_a, none_tiles, none_tile_fp = strongest_tiles(net, temperature, items, tile_px, batch_size, tta_tiles)
     probs = image_probs(best, ni, *image_calibration)
     preds_a = probs.argmax(1)
     is_none = labels_a == ni
@@ -156,4 +165,5 @@ def image_level(net: nn.Module, temperature: float, items: list, tile_px: int,
         "none_image_tiles": none_tiles,
         "none_image_tile_false_positive_rate": none_tile_fp / none_tiles if none_tiles else None,
         "image_calibration": list(image_calibration),
+        "tta_tiles": int(tta_tiles),
     }

@@ -85,7 +85,7 @@ def train(cfg: TrainConfig, log: Any = print) -> dict[str, Any]:
     temperature = fit_temperature(val_logits, val_labels)
     val_metrics, _, _ = evaluate_net(net, temperature, dm.val_set())
     log(f"temperature {temperature:.3f} (fitted on {len(val_labels)} validation tiles); val accuracy {val_metrics['accuracy']:.4f}")
-    best, labels, _, _ = strongest_tiles(net, temperature, dm.val_items, m.tile_px)
+    best, labels, _, _ = strongest_tiles(net, temperature, dm.val_items, m.tile_px, tta_tiles=m.tta_tiles)
     none_i = CLASSES.index(NONE)
     image_cal = fit_image_calibration(1.0 - best[:, none_i], labels != none_i)
     log(f"image-level calibration a={image_cal[0]:.3f} b={image_cal[1]:.3f} (fitted on {len(labels)} validation images)")
@@ -98,7 +98,7 @@ def train(cfg: TrainConfig, log: Any = print) -> dict[str, Any]:
         items = phantom_items(spec, m.mm_per_pixel, max(cfg.data.keep_px, m.tile_px), cfg.data.generate_workers,
                               cfg.data.cache_dir)
         test, probs, labels = evaluate_net(net, temperature, CropDataset(items, m.tile_px, seed=cfg.evaluate.seed))
-        test["image_level"] = image_level(net, temperature, items, m.tile_px, image_cal)
+        test["image_level"] = image_level(net, temperature, items, m.tile_px, image_cal, tta_tiles=m.tta_tiles)
         what = f"held-out phantoms, {cfg.evaluate.phantoms_per_class} per class, seed {cfg.evaluate.seed}"
         write_report({**test, "data": what}, probs, labels, run_dir / "test")
         metrics["test_phantoms"] = {**test, "seed": cfg.evaluate.seed, "phantoms_per_class": cfg.evaluate.phantoms_per_class}
@@ -118,7 +118,8 @@ def train(cfg: TrainConfig, log: Any = print) -> dict[str, Any]:
         "trained_on": "synthetic phantoms only" if cfg.data.local is None else "local dataset" + (" + phantoms" if cfg.data.phantoms else ""),
     }
     meta = make_meta(mm_per_pixel=m.mm_per_pixel, tile_px=m.tile_px, arch=m.arch, arch_kwargs=m.arch_kwargs,
-                     temperature=temperature, image_calibration=image_cal, training=training, metrics=metrics, model_version=cfg.name)
+                     temperature=temperature, image_calibration=image_cal, tta_tiles=m.tta_tiles, training=training,
+                     metrics=metrics, model_version=cfg.name)
     out = save_model(cfg.output, net, meta)
     log(f"wrote {out} ({out.stat().st_size / 1e6:.1f} MB) in {wall:.0f} s wall, {cpu:.0f} s CPU")
     return {"model": str(out), "metrics": metrics, "temperature": temperature, "wall_s": wall, "cpu_s": cpu,

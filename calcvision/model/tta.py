@@ -1,0 +1,41 @@
+"""Test-time augmentation of the most suspicious tiles over the eight flips and quarter turns
+(the dihedral group): a calcification means the same in any of them, and training augments
+with all eight. Used by ``calcvision infer`` and by the whole-image evaluation and image-level
+calibration, so that the calibration is fitted on the probabilities inference produces.
+
+On the selection phantoms (seed 4, 280 images) re-scoring the two strongest tiles of each
+image raised whole-image accuracy from 0.900 to 0.918 and lowered the image-level ECE from
+0.042 to 0.025, for 16 extra tile forwards per image (docs/model.md).
+"""
+
+from __future__ import annotations
+
+from typing import Callable
+
+import torch
+
+
+def dihedral_views(tiles: torch.Tensor) -> torch.Tensor:
+    """The eight views ``[8 * N, C, T, T]`` of square tiles ``[N, C, T, T]``, view-major
+    (the first N are the tiles themselves)."""
+    views = []
+    for k in range(4):
+        turned = torch.rot90(tiles, k, (2, 3))
+        views += [turned, torch.flip(turned, (3,))]
+    return torch.cat(views)
+
+
+def refine_strongest(probs: torch.Tensor, tiles: torch.Tensor, score: Callable[[torch.Tensor], torch.Tensor],
+                     none_index: int, k: int) -> torch.Tensor:
+    """``probs`` [N, 7] (calibrated, on the CPU) with the rows of the ``k`` tiles of strongest
+    lesion evidence (lowest ``p_none``) replaced by the mean of ``score`` over their eight
+    views. ``tiles`` [N, 1, T, T] are what ``probs`` was scored from. ``k`` = 0: unchanged."""
+    k = min(int(k), len(probs))
+    if k <= 0:
+        return probs
+    top = torch.argsort(probs[:, none_index])[:k]
+    views = dihedral_views(tiles[top.to(tiles.device)])
+    mean = score(views).float().reshape(8, k, -1).mean(0).cpu()
+    out = probs.clone()
+    out[top] = mean.to(out.dtype)
+    return out
