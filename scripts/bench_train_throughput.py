@@ -10,7 +10,11 @@ quantise, normalise) against the former recipe, measured in the same run: every
 albumentations transform called and seeded, skipped or not, and the float quantiles of
 ``normalise_tile``.
 
-    PYTHONPATH=. python scripts/bench_train_throughput.py [--threads 2] [--steps 3] [--augment]
+``--loader``: instead, whole training steps of the shipped network (bf16, channels-last) fed
+by a DataLoader of augmented crops, with the crops made in the training process
+(``num_workers=0``) and in one loader worker, alternating, in the same run.
+
+    PYTHONPATH=. python scripts/bench_train_throughput.py [--threads 2] [--steps 3] [--augment | --loader]
 """
 
 from __future__ import annotations
@@ -55,6 +59,13 @@ def rate(net: torch.nn.Module, x: torch.Tensor, y: torch.Tensor, steps: int, cha
     return train, len(x) * steps / (time.perf_counter() - t)
 
 
+def _phantom_items() -> list:
+    """28 small phantoms (4 per class) at the shipped scale, the crops' source."""
+    from calcvision.model.data import PhantomSpec, phantom_items
+
+    return phantom_items(PhantomSpec(9, 4, (512, 512), None), 0.3, 576, workers=1)
+
+
 def crop_costs(tile_px: int, n: int = 400) -> None:
     """Microseconds to augment and normalise one training crop, now and with the former
     recipe, on the same crops cut from phantoms."""
@@ -64,10 +75,10 @@ def crop_costs(tile_px: int, n: int = 400) -> None:
     import numpy as np
 
     from calcvision.model.augment import Augment
-    from calcvision.model.data import CropDataset, PhantomSpec, make_tile, model_input, phantom_items
+    from calcvision.model.data import CropDataset, make_tile, model_input
     from calcvision.model.preprocess import normalise_tile
 
-    items = phantom_items(PhantomSpec(9, 4, (512, 512), None), 0.3, 576, workers=1)
+    items = _phantom_items()
     ds = CropDataset(items, tile_px, seed=0)
     tiles = [make_tile(ds.items[k], origin, tile_px) for k, origin, _ in ds.fixed]
     aug = Augment()
@@ -95,16 +106,53 @@ def crop_costs(tile_px: int, n: int = 400) -> None:
           f"{before / now:.2f}x faster")
 
 
+def loader_rates(tile_px: int, batches: int = 40, rounds: int = 2) -> None:
+    """Tiles/s of full training steps fed by a DataLoader with 0 and with 1 worker."""
+    from torch.utils.data import DataLoader
+
+    from calcvision.model.augment import Augment
+    from calcvision.model.data import CropDataset
+
+    items = _phantom_items()
+    ds = CropDataset(items, tile_px, seed=0, length=64 * batches, augment=Augment())
+    net = build_network("resnet", width=32).to(memory_format=torch.channels_last)
+    opt = torch.optim.AdamW(net.parameters(), 1e-3)
+
+    def run(workers: int) -> float:
+        t = time.perf_counter()
+        for x, y in DataLoader(ds, batch_size=64, num_workers=workers):
+            with torch.autocast("cpu", dtype=torch.bfloat16):
+                loss = F.cross_entropy(net(x.contiguous(memory_format=torch.channels_last)), y)
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+        return len(ds) / (time.perf_counter() - t)
+
+    run(0)  # warm-up
+    rates = {0: [], 1: []}
+    for _ in range(rounds):
+        for w in rates:
+            rates[w].append(run(w))
+    best = {w: max(v) for w, v in rates.items()}
+    print(f"training steps fed by a DataLoader ({batches} batches of 64, best of {rounds} alternating rounds): "
+          f"{best[0]:.0f} tiles/s with crops made in the training process, {best[1]:.0f} with one loader worker "
+          f"({best[0] / best[1]:.2f}x)")
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--steps", type=int, default=3)
     ap.add_argument("--tile", type=int, default=128)
     ap.add_argument("--augment", action="store_true", help="time one training crop instead")
+    ap.add_argument("--loader", action="store_true", help="time training steps fed with 0 vs 1 loader worker")
     a = ap.parse_args()
     torch.set_num_threads(a.threads)
     if a.augment:
         crop_costs(a.tile)
+        return 0
+    if a.loader:
+        loader_rates(a.tile)
         return 0
     torch.manual_seed(0)
     x, y = torch.randn(64, 1, a.tile, a.tile), torch.randint(0, 7, (64,))
