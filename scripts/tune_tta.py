@@ -18,10 +18,8 @@ import torch
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from calcvision.model import load_model  # noqa: E402
-from calcvision.model.calibration import expected_calibration_error, fit_image_calibration, image_probs  # noqa: E402
 from calcvision.model.data import PhantomSpec, phantom_items  # noqa: E402
-from calcvision.model.evaluate import strongest_tiles  # noqa: E402
-from calcvision.patterns import CLASS_INDEX, NONE  # noqa: E402
+from calcvision.model.evaluate import fit_image_calibration_on, image_level  # noqa: E402
 
 
 def main() -> int:
@@ -34,7 +32,7 @@ def main() -> int:
     torch.set_num_threads(2)
     model = load_model(a.model)
     cfg = model.meta["training"]["config"]
-    p, ni = cfg["data"]["phantoms"], CLASS_INDEX[NONE]
+    p = cfg["data"]["phantoms"]
     keep = max(cfg["data"]["keep_px"], model.tile_px)
     val = phantom_items(PhantomSpec(p["val_seed"], p["val_per_class"], tuple(p["shape"]), p["spacing_mm"]),
                         model.meta["mm_per_pixel"], keep, 2, a.cache)
@@ -44,13 +42,10 @@ def main() -> int:
           f"(seed {p['val_seed']}), figures on {len(sel)} selection images (seed 4)")
     print(f"{'tta_tiles':>9s} {'a':>6s} {'b':>7s} {'accuracy':>8s} {'none called lesion':>18s} {'image ECE':>9s}")
     for k in a.settings:
-        best, labels, _, _ = strongest_tiles(model.net, model.temperature, val, model.tile_px, tta_tiles=k)
-        cal = fit_image_calibration(1.0 - best[:, ni], labels != ni)
-        best, labels, _, _ = strongest_tiles(model.net, model.temperature, sel, model.tile_px, tta_tiles=k)
-        probs = image_probs(best, ni, *cal)
-        pred, is_none = probs.argmax(1), labels == ni
-        print(f"{k:9d} {cal[0]:6.3f} {cal[1]:7.3f} {(pred == labels).mean():8.3f} {(pred[is_none] != ni).mean():18.3f} "
-              f"{expected_calibration_error(probs, labels):9.3f}")
+        cal = fit_image_calibration_on(model.net, model.temperature, val, model.tile_px, k)
+        m = image_level(model.net, model.temperature, sel, model.tile_px, cal, tta_tiles=k)
+        print(f"{k:9d} {cal[0]:6.3f} {cal[1]:7.3f} {m['image_accuracy']:8.3f} "
+              f"{m['image_none_false_positive_rate']:18.3f} {m['image_ece']:9.3f}")
     return 0
 
 

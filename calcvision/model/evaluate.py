@@ -141,6 +141,17 @@ def strongest_tiles(net: nn.Module, temperature: float, items: list, tile_px: in
     return np.array(best).reshape(-1, len(CLASSES)), np.array(labels), none_tiles, none_tile_fp
 
 
+def fit_image_calibration_on(net: nn.Module, temperature: float, items: list, tile_px: int,
+                             tta_tiles: int = 0) -> tuple[float, float]:
+    """(a, b) of the image-level calibration fitted on ``items`` (validation images), scored
+    exactly as ``calcvision infer`` scores an image (``strongest_tiles``)."""
+    from calcvision.model.calibration import fit_image_calibration
+
+    ni = CLASS_INDEX[NONE]
+    best, labels, _, _ = strongest_tiles(net, temperature, items, tile_px, tta_tiles=tta_tiles)
+    return fit_image_calibration(1.0 - best[:, ni], labels != ni)
+
+
 def image_level(net: nn.Module, temperature: float, items: list, tile_px: int,
                 image_calibration: tuple[float, float] = (1.0, 0.0), batch_size: int = 128,
                 tta_tiles: int = 0) -> dict[str, Any]:

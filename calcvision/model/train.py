@@ -4,7 +4,6 @@ write the model file (weights + metadata) and the run's logs and figures."""
 from __future__ import annotations
 
 import json
-import os
 import resource
 import time
 from pathlib import Path
@@ -16,15 +15,15 @@ from pytorch_lightning.callbacks import ModelCheckpoint
 from pytorch_lightning.loggers import CSVLogger
 
 from calcvision.errors import InputError
-from calcvision.model.calibration import fit_image_calibration, fit_temperature
+from calcvision.model.calibration import fit_temperature
 from calcvision.model.checkpoint import load_model, make_meta, save_model
 from calcvision.model.config import TrainConfig
 from calcvision.model.data import CropDataset, PhantomSpec, phantom_items
 from calcvision.model.datamodule import CalcDataModule
-from calcvision.model.evaluate import (evaluate_net, format_metrics, image_level, predict_logits, strongest_tiles,
-                                       write_report)
+from calcvision.model.evaluate import (evaluate_net, fit_image_calibration_on, format_metrics, image_level,
+                                       predict_logits, write_report)
 from calcvision.model.lightning_module import CalcLightningModule
-from calcvision.patterns import CLASSES, NONE
+from calcvision.patterns import CLASSES
 
 
 def _cpu_seconds() -> float:
@@ -85,10 +84,8 @@ def train(cfg: TrainConfig, log: Any = print) -> dict[str, Any]:
     temperature = fit_temperature(val_logits, val_labels)
     val_metrics, _, _ = evaluate_net(net, temperature, dm.val_set())
     log(f"temperature {temperature:.3f} (fitted on {len(val_labels)} validation tiles); val accuracy {val_metrics['accuracy']:.4f}")
-    best, labels, _, _ = strongest_tiles(net, temperature, dm.val_items, m.tile_px, tta_tiles=m.tta_tiles)
-    none_i = CLASSES.index(NONE)
-    image_cal = fit_image_calibration(1.0 - best[:, none_i], labels != none_i)
-    log(f"image-level calibration a={image_cal[0]:.3f} b={image_cal[1]:.3f} (fitted on {len(labels)} validation images)")
+    image_cal = fit_image_calibration_on(net, temperature, dm.val_items, m.tile_px, m.tta_tiles)
+    log(f"image-level calibration a={image_cal[0]:.3f} b={image_cal[1]:.3f} (fitted on {len(dm.val_items)} validation images)")
 
     metrics: dict[str, Any] = {"validation": _brief(val_metrics)}
     if cfg.evaluate is not None:

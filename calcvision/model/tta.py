@@ -3,9 +3,9 @@
 with all eight. Used by ``calcvision infer`` and by the whole-image evaluation and image-level
 calibration, so that the calibration is fitted on the probabilities inference produces.
 
-On the selection phantoms (seed 4, 280 images) re-scoring the two strongest tiles of each
-image raised whole-image accuracy from 0.900 to 0.918 and lowered the image-level ECE from
-0.042 to 0.025, for 16 extra tile forwards per image (docs/model.md).
+Two tiles (16 extra tile forwards per image) were chosen on the selection phantoms
+(``scripts/tune_tta.py``); on the test phantoms and the infer benchmark it made no measurable
+difference (figures in docs/model.md and the model card).
 """
 
 from __future__ import annotations
