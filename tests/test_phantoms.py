@@ -143,11 +143,62 @@ def test_nuisance_varies_across_samples():
     scenes = [draw_scene(NONE, 1, i, shape=(256, 256)) for i in range(40)]
     assert len({round(s.grid.spacing, 4) for s in scenes}) > 30
     assert all(0.1 <= s.grid.spacing <= 0.2 for s in scenes)
-    assert {s.anatomy.kind for s in scenes} == {"shaft", "joint", "trunk", "hand"}
+    assert {s.anatomy.kind for s in scenes} == {"shaft", "joint", "trunk", "chest", "hand"}
+    assert any(s.anatomy.small_bones for s in scenes)
     assert len({s.display["bits_stored"] for s in scenes}) >= 4
     assert {s.display["monochrome1"] for s in scenes} == {True, False}
     photons = [s.exposure["photons"] for s in scenes]
     assert min(photons) >= 300 and max(photons) <= 10000 and max(photons) / min(photons) > 5
+
+
+def _first_scene(pred, shape=(512, 512), spacing_mm=0.2):
+    for i in range(200):
+        sc = draw_scene(NONE, 11, i, shape=shape, spacing_mm=spacing_mm)
+        if pred(sc):
+            return sc
+    pytest.fail("no scene of that kind in 200 draws")
+
+
+def test_chest_has_air_filled_lungs_ribs_and_spine():
+    """A chest field: lungs remove most of the soft-tissue path (air), ribs cross them as
+    bony bands, the spine is bone along the midline; the real chest plate RG1 is full of these."""
+    from calcvision.phantoms.thorax import thorax_maps
+
+    sc = _first_scene(lambda s: s.anatomy.kind == "chest")
+    th = sc.anatomy.thorax
+    th = dataclasses.replace(th, s0=0.0, t0=0.0, nodules=[])
+    ys, xs = np.mgrid[-150:150:1.0, -200:200:1.0].astype(np.float32)  # u down the body, v across (mm)
+    u, v = ys, xs
+    soft = np.full(u.shape, 250.0, np.float32)
+    maps = {"muscle": soft.copy(), "bone": np.zeros_like(soft), "marrow": np.zeros_like(soft)}
+    thorax_maps(th, u, v, maps, depth=120.0, bvf=0.2, tex=np.zeros_like(soft))
+    lung = (np.abs(v) > th.mediastinum + 20) & (np.abs(v) < th.lung_out - 20) & (u > -th.apex + 30) & (u < th.diaphragm - th.dome - 20)
+    assert np.median(maps["muscle"][lung]) < 0.6 * 250  # air in the lungs
+    assert np.median(maps["muscle"][np.abs(v) < 5]) > 0.9 * 250  # none in the mediastinum
+    column = maps["bone"][:, np.abs(v[0]) < 5].mean(axis=1)
+    assert (column > 5).mean() > 0.5  # vertebral bodies along the midline, discs between them
+    from scipy import ndimage
+
+    lateral = maps["bone"][:, (v[0] > th.mediastinum + 30) & (v[0] < th.mediastinum + 40)].mean(axis=1) > 0.5
+    assert ndimage.label(lateral)[1] >= 6  # ribs cross a vertical line through the lung as separate bands
+
+
+def test_small_bones_beyond_a_joint():
+    """A carpus / tarsus: a short bone after the joint, then corticated small bones with
+    bone along their centres."""
+    sc = _first_scene(lambda s: bool(s.anatomy.small_bones), shape=(768, 768), spacing_mm=0.2)
+    anat = sc.anatomy
+    near = anat.bones[1]
+    assert np.isfinite(near.u_lo) and np.isfinite(near.u_hi) and near.u_hi - near.u_lo <= 30
+    grid = sc.grid
+    inside = 0
+    for sb in anat.small_bones:
+        x, y = anat.frame.xy(sb.u, sb.v)
+        c, r = grid.to_px(x, y)
+        if 0 <= r < grid.shape[0] and 0 <= c < grid.shape[1]:
+            inside += 1
+            assert sc.thickness["bone"][int(r), int(c)] > 0.5
+    assert inside >= 1
 
 
 def test_every_range_has_a_source_and_lesion_sizes_cite_a_document():

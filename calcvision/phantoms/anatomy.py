@@ -1,7 +1,8 @@
 """Anatomy as per-material thickness maps (mm along the beam): a limb or trunk segment of
 elliptical cross-section with a subcutaneous fat layer around muscle, fascial fat planes, long
 bones (cortex + medulla, widened cancellous ends), joints (two bone ends, a joint space and
-edge-on subchondral plates), a second overlapping bone, a patella, or a flat bone in the trunk."""
+edge-on subchondral plates), a cluster of small bones beyond a joint (carpus / tarsus), a second
+overlapping bone, a patella, a flat bone in the trunk, or a chest (``calcvision.phantoms.thorax``)."""
 
 from __future__ import annotations
 
@@ -9,8 +10,10 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from calcvision.phantoms.geometry import Frame, Grid, chord, ellipse_chord, ellipsoid_chord, frame_noise
+from calcvision.phantoms.geometry import (Frame, Grid, chord, ellipse_chord, ellipsoid_chord, frame_noise,
+                                          lumpy_ellipsoid_chord)
 from calcvision.phantoms.params import Section
+from calcvision.phantoms.thorax import Thorax, draw_thorax, thorax_maps
 
 
 @dataclass
@@ -50,6 +53,21 @@ class Bone:
 
 
 @dataclass
+class SmallBone:
+    """A carpal / tarsal bone: a corticated, lobulated ovoid at (u, v), in-plane semi-axes
+    (a, b) turned by ``angle``, half-depth c, outline harmonics [(k, amp, phase)]."""
+
+    u: float
+    v: float
+    a: float
+    b: float
+    c: float
+    angle: float
+    cortex: float
+    harmonics: list[tuple[int, float, float]]
+
+
+@dataclass
 class Anatomy:
     kind: str
     frame: Frame
@@ -62,6 +80,8 @@ class Anatomy:
     joint_gap: float = 0.0
     planes: list[tuple[float, float, float, float, float, float]] = field(default_factory=list)
     neighbours: list["Anatomy"] = field(default_factory=list)  # other digits of a hand
+    small_bones: list[SmallBone] = field(default_factory=list)
+    thorax: Thorax | None = None
 
     def half_width(self, u: np.ndarray | float) -> np.ndarray | float:
         return self.semi_w * np.maximum(1 + self.taper * np.asarray(u) / 100.0, 0.5)
@@ -71,7 +91,7 @@ class Anatomy:
 
 
 def draw_anatomy(P: Section, grid: Grid, kind: str) -> Anatomy:
-    """Draw one anatomy of ``kind`` ('shaft', 'joint', 'trunk', 'hand') positioned in ``grid``."""
+    """Draw one anatomy of ``kind`` ('shaft', 'joint', 'trunk', 'chest', 'hand') positioned in ``grid``."""
     rng = P.rng
     H, W = grid.size_mm
     if P("axis_aligned"):
@@ -82,7 +102,7 @@ def draw_anatomy(P: Section, grid: Grid, kind: str) -> Anatomy:
     along = W if abs(np.cos(theta)) > abs(np.sin(theta)) else H
     if kind == "hand":
         return _draw_hand(P, grid, frame, along)
-    if kind == "trunk":
+    if kind in ("trunk", "chest"):
         a = P("trunk_semi_width_mm")
         anat = Anatomy(kind, frame, a, P("trunk_depth_mm") / a, P("limb_taper_per_100mm") * 0.3,
                        fat=P("fat_fraction") * P("trunk_depth_mm"))
@@ -94,7 +114,9 @@ def draw_anatomy(P: Section, grid: Grid, kind: str) -> Anatomy:
         anat.planes.append((rng.uniform(-0.8, 0.8) * inner, rng.uniform(0, 0.15) * inner,
                             rng.uniform(40, 200), rng.uniform(0, 2 * np.pi), P("fascial_plane_mm"),
                             rng.uniform(0.01, 0.04)))
-    if kind == "trunk":
+    if kind == "chest":
+        anat.thorax = draw_thorax(P, a)
+    if kind in ("trunk", "chest"):
         return anat
     rb = P("bone_radius_frac") * anat.semi_w
     vb = P("bone_offset_frac") * (anat.semi_w - anat.fat - rb)
@@ -113,6 +135,8 @@ def draw_anatomy(P: Section, grid: Grid, kind: str) -> Anatomy:
         anat.bones.append(Bone(vb, rb2, P("cortex_frac") * rb2, u_lo=uj + gap / 2, flare=P("epiphysis_flare"),
                                flare_len=P("epiphysis_length_mm"), end_curv=P("plateau_curvature"),
                                plate=P("subchondral_plate_mm"), corner=P("corner_rounding")))
+        if P("small_bones"):
+            _draw_small_bones(P, anat)
     if P("second_bone"):
         r2 = P("second_bone_radius_frac") * rb
         side = rng.choice([-1.0, 1.0])
@@ -127,6 +151,40 @@ def draw_anatomy(P: Section, grid: Grid, kind: str) -> Anatomy:
         bn.wobble = tuple((P("bone_wobble") * rng.uniform(0.3, 1.0), rng.uniform(30, 120), rng.uniform(0, 2 * np.pi))
                           for _ in range(2))
     return anat
+
+
+def _draw_small_bones(P: Section, anat: Anatomy) -> None:
+    """A carpus / tarsus: the far side of the joint becomes a short bone (lunate / talus) with a
+    packed cluster of lobulated small bones beyond it, overlapping in projection."""
+    rng = P.rng
+    near = anat.bones[1]
+    near.u_hi = near.u_lo + rng.uniform(12, 30)  # a short bone: both ends articular
+    u = near.u_hi
+    width = near.radius * (1 + near.flare)
+    for _ in range(P("small_bone_count")):
+        size = P("small_bone_mm") / 2
+        u += size * rng.uniform(0.5, 1.2)
+        anat.small_bones.append(SmallBone(
+            u, near.vb + rng.uniform(-1.2, 1.2) * width, size, size * rng.uniform(0.65, 1.0), size * rng.uniform(0.6, 1.0),
+            rng.uniform(0, np.pi), P("small_bone_cortex_mm"),
+            [(k, rng.uniform(0.0, 0.08), rng.uniform(0, 2 * np.pi)) for k in (2, 3, 4)]))
+
+
+def _small_bone_maps(sb: SmallBone, grid: Grid, anat: Anatomy, u: np.ndarray, v: np.ndarray, bvf: float,
+                     tex: np.ndarray, maps: dict[str, np.ndarray]) -> None:
+    x, y = anat.frame.xy(sb.u, sb.v)
+    sl = grid.patch(x, y, max(sb.a, sb.b) * 1.3 + 1)
+    if sl is None:
+        return
+    c, s = np.float32(np.cos(sb.angle)), np.float32(np.sin(sb.angle))
+    du, dv = u[sl] - np.float32(sb.u), v[sl] - np.float32(sb.v)
+    du, dv = du * c + dv * s, dv * c - du * s
+    outer = lumpy_ellipsoid_chord(du, dv, sb.a, sb.b, sb.c, sb.harmonics)
+    inner = lumpy_ellipsoid_chord(du, dv, max(sb.a - sb.cortex, 1.0), max(sb.b - sb.cortex, 1.0),
+                                  max(sb.c - sb.cortex, 1.0), sb.harmonics)
+    cancellous = inner * np.float32(bvf) * (1 + 0.35 * tex[sl])
+    maps["bone"][sl] += outer - inner + np.maximum(cancellous, 0)
+    maps["marrow"][sl] += np.maximum(inner - cancellous, 0)
 
 
 def _draw_digit(P: Section, grid: Grid, frame: Frame, along: float, joint_u: float | None = None) -> Anatomy:
@@ -219,9 +277,9 @@ def anatomy_maps(anat: Anatomy, grid: Grid, P: Section) -> tuple[dict[str, np.nd
         muscle -= sheet
     bone = np.zeros_like(u)
     marrow = np.zeros_like(u)
+    bvf = P("trabecular_bvf")
+    corr = P("trabecular_corr_mm")
     if anat.bones:
-        bvf = P("trabecular_bvf")
-        corr = P("trabecular_corr_mm")
         for bn in anat.bones:
             near = np.abs(v - np.float32(bn.vb)) < bn.radius * (1 + bn.flare) * 1.06 + 1
             rows, cols = np.flatnonzero(near.any(axis=1)), np.flatnonzero(near.any(axis=0))
@@ -243,7 +301,11 @@ def anatomy_maps(anat: Anatomy, grid: Grid, P: Section) -> tuple[dict[str, np.nd
                 tex = _trabeculae(rng, u[sl], v[sl], corr)
                 bone[sl] += (outer_p - inner_p) + inner_p * np.float32(bvf) * (1 + 0.5 * tex)
                 muscle[sl] -= np.minimum(outer_p, muscle[sl])
-    elif anat.kind == "trunk" and P("trunk_plate"):
+        if anat.small_bones:
+            tex = _trabeculae(rng, u, v, corr)
+            for sb in anat.small_bones:
+                _small_bone_maps(sb, grid, anat, u, v, bvf, tex, {"bone": bone, "marrow": marrow})
+    elif anat.kind in ("trunk", "chest") and P("trunk_plate"):
         rc = rng.uniform(60, 160)
         cu, cv = rng.uniform(-80, 80), rng.uniform(-1, 1) * anat.semi_w * 0.6
         dist = rc - np.sqrt((u - np.float32(cu)) ** 2 + (v - np.float32(cv)) ** 2)
@@ -257,6 +319,9 @@ def anatomy_maps(anat: Anatomy, grid: Grid, P: Section) -> tuple[dict[str, np.nd
         swap = np.clip(np.float32(amp) * inner * streaks, -0.5 * fat, 0.5 * muscle)
         fat += swap
         muscle -= swap
+    if anat.thorax is not None:
+        thorax_maps(anat.thorax, u, v, {"muscle": muscle, "bone": bone, "marrow": marrow}, anat.semi_w * anat.depth_ratio,
+                    bvf, _trabeculae(rng, u, v, corr))
     muscle = np.maximum(muscle - bone - marrow, 0)
     maps = {"fat": fat, "muscle": muscle, "bone": bone, "marrow": marrow}
     for nb in anat.neighbours:
