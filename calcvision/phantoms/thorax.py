@@ -91,9 +91,9 @@ def _branch(rng: np.random.Generator, out: list, start: tuple[float, float], sid
     """A tapering vessel in segments of about 10 mm, bending a little, with side branches."""
     s, t = start
     n = max(2, int(length / 10))
+    step = length / n
     for i in range(n):
         ang += rng.normal(0, 0.12)
-        step = length / n
         s1, t1 = s + side * step * np.cos(ang), t + step * np.sin(ang)
         r = max(radius * (1 - 0.8 * (i + 1) / n), 0.4)
         out.append((s, t, s1, t1, r))
@@ -129,44 +129,66 @@ def thorax_maps(th: Thorax, u: np.ndarray, v: np.ndarray, maps: dict[str, np.nda
     for s0, t0, s1, t1, r in th.vessels:
         _tube(soft, removed, s, t, s0, t0, s1, t1, r)
     for ns, nt, r in th.nodules:
-        d2 = (s - np.float32(ns)) ** 2 + (t - np.float32(nt)) ** 2
-        near = d2 < r * r
-        if near.any():
-            add = np.minimum(chord(np.float32(r * r), np.sqrt(d2)), removed)
-            soft += np.where(near, add, 0)
-    bone, marrow = maps["bone"], maps["marrow"]
+        sl = _window(s, t, ns - r, ns + r, nt - r, nt + r)
+        if sl is None:
+            continue
+        d2 = (s[sl] - np.float32(ns)) ** 2 + (t[sl] - np.float32(nt)) ** 2
+        add = np.minimum(chord(np.float32(r * r), np.sqrt(d2)), removed[sl])
+        soft[sl] += np.where(d2 < r * r, add, 0)
     for rb in th.ribs:
-        x = a - np.float32(rb.x0)
-        on = (np.sign(s) == rb.side) & (x > 0) & (a < np.float32(rb.x1))
-        if not on.any():
-            continue
-        curve = np.float32(rb.t0) + np.float32(rb.slope) * x + np.float32(rb.curv) * x * x
-        slope = np.float32(rb.slope) + np.float32(2 * rb.curv) * x
-        d = (t - curve) / np.sqrt(1 + slope * slope)
-        hit = on & (np.abs(d) < rb.half_height)
-        if not hit.any():
-            continue
-        dd = d[hit]
-        o = ellipse_chord(np.float32(rb.half_height), np.float32(rb.semi_thick), dd)
-        i = ellipse_chord(np.float32(max(rb.half_height - rb.cortex, 0.5)), np.float32(max(rb.semi_thick - rb.cortex, 0.3)), dd)
-        fade = np.clip((a[hit] - rb.x0) / np.float32(10.0), 0, 1)  # ribs fade into the costal cartilage / spine
-        bone[hit] += fade * (o - i + i * np.float32(bvf) * (1 + 0.35 * tex[hit]))
-        marrow[hit] += fade * i * np.float32(1 - bvf)
-    _spine(th, s, t, bone, marrow, bvf, tex)
+        _rib(rb, s, t, maps["bone"], maps["marrow"], bvf, tex)
+    _spine(th, s, t, maps["bone"], maps["marrow"], bvf, tex)
+
+
+def _window(s: np.ndarray, t: np.ndarray, lo_s: float, hi_s: float, lo_t: float,
+            hi_t: float) -> tuple[slice, slice] | None:
+    """Pixel slices holding every pixel with lo_s < s < hi_s and lo_t < t < hi_t (chest mm), or
+    None: found on a coarse lattice of every 8th pixel (s, t are linear in the pixel indices),
+    so that a structure far from the field costs nothing."""
+    k, m = 8, 16.0  # lattice step (px) and a margin (mm) wider than 8 px at <= 0.2 mm/px
+    cs, ct = s[::k, ::k], t[::k, ::k]
+    box = (cs > lo_s - m) & (cs < hi_s + m) & (ct > lo_t - m) & (ct < hi_t + m)
+    if not box.any():
+        return None
+    rows, cols = np.flatnonzero(box.any(axis=1)), np.flatnonzero(box.any(axis=0))
+    return slice(max(rows[0] - 1, 0) * k, (rows[-1] + 2) * k), slice(max(cols[0] - 1, 0) * k, (cols[-1] + 2) * k)
+
+
+def _rib(rb: Rib, s: np.ndarray, t: np.ndarray, bone: np.ndarray, marrow: np.ndarray, bvf: float,
+         tex: np.ndarray) -> None:
+    """Add one rib (a corticated band of elliptical cross-section along its curve) in place."""
+    span = rb.x1 - rb.x0
+    ends = [0.0, span] + ([-rb.slope / (2 * rb.curv)] if rb.curv and 0 < -rb.slope / (2 * rb.curv) < span else [])
+    ts = [rb.t0 + rb.slope * x + rb.curv * x * x for x in ends]
+    reach = rb.half_height * np.sqrt(1 + max(rb.slope ** 2, (rb.slope + 2 * rb.curv * span) ** 2))
+    lo_s, hi_s = (rb.x0, rb.x1) if rb.side > 0 else (-rb.x1, -rb.x0)
+    sl = _window(s, t, lo_s, hi_s, min(ts) - reach, max(ts) + reach)
+    if sl is None:
+        return
+    s, t, tex = s[sl], t[sl], tex[sl]
+    a = np.abs(s)
+    x = a - np.float32(rb.x0)
+    on = (np.sign(s) == rb.side) & (x > 0) & (a < np.float32(rb.x1))
+    curve = np.float32(rb.t0) + np.float32(rb.slope) * x + np.float32(rb.curv) * x * x
+    slope = np.float32(rb.slope) + np.float32(2 * rb.curv) * x
+    d = (t - curve) / np.sqrt(1 + slope * slope)
+    hit = on & (np.abs(d) < rb.half_height)
+    if not hit.any():
+        return
+    dd = d[hit]
+    o = ellipse_chord(np.float32(rb.half_height), np.float32(rb.semi_thick), dd)
+    i = ellipse_chord(np.float32(max(rb.half_height - rb.cortex, 0.5)), np.float32(max(rb.semi_thick - rb.cortex, 0.3)), dd)
+    fade = np.clip((a[hit] - rb.x0) / np.float32(10.0), 0, 1)  # ribs fade into the costal cartilage / spine
+    bone[sl][hit] += fade * (o - i + i * np.float32(bvf) * (1 + 0.35 * tex[hit]))
+    marrow[sl][hit] += fade * i * np.float32(1 - bvf)
 
 
 def _tube(soft: np.ndarray, limit: np.ndarray, s: np.ndarray, t: np.ndarray, s0: float, t0: float,
           s1: float, t1: float, r: float) -> None:
     """Add a soft-tissue cylinder of radius r along the segment (s0, t0)-(s1, t1), where air was."""
-    lo_s, hi_s = min(s0, s1) - r, max(s0, s1) + r
-    lo_t, hi_t = min(t0, t1) - r, max(t0, t1) + r
-    k = 8  # find the segment's pixel box on a coarse lattice first (s, t are smooth)
-    cs, ct = s[::k, ::k], t[::k, ::k]
-    box = (cs > lo_s - 2 * k) & (cs < hi_s + 2 * k) & (ct > lo_t - 2 * k) & (ct < hi_t + 2 * k)
-    if not box.any():
+    sl = _window(s, t, min(s0, s1) - r, max(s0, s1) + r, min(t0, t1) - r, max(t0, t1) + r)
+    if sl is None:
         return
-    rows, cols = np.flatnonzero(box.any(axis=1)), np.flatnonzero(box.any(axis=0))
-    sl = (slice(max(rows[0] - 1, 0) * k, (rows[-1] + 2) * k), slice(max(cols[0] - 1, 0) * k, (cols[-1] + 2) * k))
     ds, dt = np.float32(s1 - s0), np.float32(t1 - t0)
     L2 = float(ds * ds + dt * dt) or 1.0
     q = np.clip(((s[sl] - np.float32(s0)) * ds + (t[sl] - np.float32(t0)) * dt) / np.float32(L2), 0, 1)
