@@ -201,6 +201,33 @@ def test_small_bones_beyond_a_joint():
     assert inside >= 1
 
 
+
+@pytest.mark.parametrize("beta", [2.5, 3.5])
+def test_clutter_has_a_power_law_spectrum_in_physical_units(beta):
+    """Anatomical clutter: the radially averaged power falls as f**-beta (f in cycles/mm), and
+    its flattening below 1 / longest_mm sits at the same cycles/mm at 0.1 and 0.2 mm/pixel."""
+    from calcvision.phantoms.geometry import power_law_noise
+
+    bins = np.geomspace(0.05, 2.0, 11)  # cycles/mm
+    centres = np.sqrt(bins[1:] * bins[:-1])
+
+    def spectrum(spacing: float, longest_mm: float) -> np.ndarray:
+        field = power_law_noise(np.random.default_rng(0), (512, 512), spacing, beta, longest_mm)
+        assert abs(field.mean()) < 1e-4 and abs(field.std() - 1) < 1e-4
+        power = np.abs(np.fft.rfft2(field)) ** 2
+        f = np.hypot(np.fft.fftfreq(512, spacing)[:, None], np.fft.rfftfreq(512, spacing)[None, :])
+        idx = np.digitize(f, bins)
+        p = np.array([power[idx == k].mean() for k in range(1, len(bins))])
+        return p / p.sum()
+
+    high = centres > 0.2
+    slope = np.polyfit(np.log(centres[high]), np.log(spectrum(0.1, 150.0)[high]), 1)[0]
+    assert slope == pytest.approx(-beta, abs=0.25)
+    knee_1, knee_2 = spectrum(0.1, 5.0), spectrum(0.2, 5.0)  # flat below 0.2 cycles/mm at either spacing
+    assert knee_1[0] / knee_1[2] < 2.0 and knee_2[0] / knee_2[2] < 2.0
+    assert np.max(np.abs(np.log(knee_1 / knee_2))) < 0.35
+
+
 def test_every_range_has_a_source_and_lesion_sizes_cite_a_document():
     entries = dict(iter_entries())
     assert len(entries) > 80

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from calcvision.phantoms.geometry import (Frame, Grid, chord, ellipse_chord, ellipsoid_chord, frame_noise,
-                                          lumpy_ellipsoid_chord)
+                                          lumpy_ellipsoid_chord, power_law_noise)
 from calcvision.phantoms.params import Section
 from calcvision.phantoms.thorax import Thorax, draw_thorax, thorax_maps
 
@@ -319,9 +319,14 @@ def anatomy_maps(anat: Anatomy, grid: Grid, P: Section) -> tuple[dict[str, np.nd
         swap = np.clip(np.float32(amp) * inner * streaks, -0.5 * fat, 0.5 * muscle)
         fat += swap
         muscle -= swap
+    # anatomical clutter: density fluctuations at every scale (power-law spectrum)
+    clutter = power_law_noise(rng, u.shape, grid.spacing, P("clutter_beta"))
+    swap = np.clip(np.float32(P("clutter")) * inner * clutter, -0.5 * fat, 0.5 * muscle)
+    fat += swap
+    muscle -= swap
     if anat.thorax is not None:
         thorax_maps(anat.thorax, u, v, {"muscle": muscle, "bone": bone, "marrow": marrow}, anat.semi_w * anat.depth_ratio,
-                    bvf, _trabeculae(rng, u, v, corr))
+                    bvf, _trabeculae(rng, u, v, corr), np.float32(P("lung_clutter")) * clutter)
     muscle = np.maximum(muscle - bone - marrow, 0)
     maps = {"fat": fat, "muscle": muscle, "bone": bone, "marrow": marrow}
     for nb in anat.neighbours:

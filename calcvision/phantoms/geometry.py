@@ -111,6 +111,21 @@ def smooth_noise(rng: np.random.Generator, shape: tuple[int, int], corr_px: floa
     return out / np.float32(max(out.std(), 1e-6))
 
 
+def power_law_noise(rng: np.random.Generator, shape: tuple[int, int], spacing_mm: float, beta: float,
+                    longest_mm: float = 150.0) -> np.ndarray:
+    """Zero-mean, unit-variance noise whose power spectrum falls as ``1 / f**beta`` (``f`` in
+    cycles/mm, flattened below ``1 / longest_mm``): the statistics of anatomical background
+    ("clutter") in projection radiographs. The frequencies are physical, so the texture has
+    the same size in mm at every pixel spacing. White noise filtered in the Fourier domain."""
+    fy = np.fft.fftfreq(shape[0], d=spacing_mm).astype(np.float32)[:, None]
+    fx = np.fft.rfftfreq(shape[1], d=spacing_mm).astype(np.float32)[None, :]
+    amp = (fy * fy + fx * fx + np.float32(1.0 / longest_mm) ** 2) ** np.float32(-beta / 4)
+    white = np.fft.rfft2(rng.standard_normal(shape, dtype=np.float32))
+    out = np.fft.irfft2(white * amp, s=shape).astype(np.float32)
+    out -= out.mean()
+    return out / np.float32(max(float(out.std()), 1e-12))
+
+
 def frame_noise(rng: np.random.Generator, u: np.ndarray, v: np.ndarray, corr_u_mm: float,
                 corr_v_mm: float) -> np.ndarray:
     """Band-limited noise sampled at limb-frame coordinates (u, v) mm, so anisotropic textures

@@ -104,11 +104,12 @@ def _branch(rng: np.random.Generator, out: list, start: tuple[float, float], sid
 
 
 def thorax_maps(th: Thorax, u: np.ndarray, v: np.ndarray, maps: dict[str, np.ndarray], depth: float,
-                bvf: float, tex: np.ndarray) -> None:
+                bvf: float, tex: np.ndarray, clutter: np.ndarray | float = 0.0) -> None:
     """Add the chest to the thickness maps (mm) in place: lungs replace soft tissue by air (air
     attenuates ~1000x less, so it is simply removed); ribs, vertebrae and the soft-tissue
     densities inside the lungs (vessels, nodules, heart) are added back. ``depth``: the trunk's
-    half-depth (mm); ``tex``: trabecular texture (as ``anatomy._trabeculae``)."""
+    half-depth (mm); ``tex``: trabecular texture (as ``anatomy._trabeculae``); ``clutter``: the
+    relative fluctuation of the air path through the lungs (parenchymal density texture)."""
     s = v - np.float32(th.s0)
     t = u - np.float32(th.t0)
     a = np.abs(s)
@@ -122,6 +123,7 @@ def thorax_maps(th: Thorax, u: np.ndarray, v: np.ndarray, maps: dict[str, np.nda
     hs, ht, hw, hh = th.heart
     heart = np.clip(1.0 - ((s - np.float32(hs)) / np.float32(hw)) ** 2 - ((t - np.float32(ht)) / np.float32(hh)) ** 2, 0, 1)
     air = np.float32(2.0 * th.air * depth) * across * vert * (1 - np.sqrt(heart))
+    air *= np.clip(1 + clutter, 0, 2)
     soft = maps["muscle"]
     removed = np.minimum(air, soft * 0.9)
     soft -= removed
