@@ -2,7 +2,7 @@
 """Generalisation to real anatomy: the model on the two real CR plates of pydicom-data
 (RG1: chest PA; RG3: lower leg and ankle), as they are and with simulator lesions inserted.
 
-    PYTHONPATH=. .venv/bin/python scripts/bench_real_anatomy.py [--per-class 8] [--model CKPT]
+    PYTHONPATH=. .venv/bin/python scripts/bench_real_anatomy.py [--per-class 8] [--model CKPT] [--strongest PNG]
 
 Training never sees these plates (the phantoms are its only data), so this measures what the
 phantom benchmarks cannot: real bones, lungs and soft tissue around the lesions.
@@ -21,6 +21,8 @@ phantom benchmarks cannot: real bones, lungs and soft tissue around the lesions.
    display value equal to (the body's 1st-99th percentile display span) / ``D``, with ``D``
    drawn from 2.5-4 (the line-integral span of an extremity or chest, soft tissue to bone).
    Printed: accuracy, confusion and box IoU >= 0.3.
+3. With ``--strongest PNG``: how many tiles of each plate (as it is) are called a lesion, and
+   a picture of the 8 tiles with the strongest lesion evidence (what the false alarms are).
 
 The placement ignores anatomy (a chondrocalcinosis line may land outside a joint): this
 measures the recognition of a pattern on real backgrounds, not anatomical plausibility.
@@ -79,12 +81,34 @@ def insert_lesion(pixels: np.ndarray, mask: np.ndarray, lesion: np.ndarray, box:
     return None
 
 
+def strongest_row(rad, model, name: str, k: int = 8) -> np.ndarray:
+    """One row of the ``k`` tiles of a plate with the strongest lesion evidence (1 - p_none),
+    each captioned with its call; prints the share of the plate's tiles called a lesion."""
+    from PIL import Image, ImageDraw
+
+    from calcvision.infer.predict import prepare, scale_params, tile_probabilities
+    from calcvision.patterns import CLASSES, NONE
+
+    prep = prepare(rad, scale_params(model))
+    probs = tile_probabilities(prep, model).numpy()
+    ni = CLASSES.index(NONE)
+    print(f"  {name}: {int((probs.argmax(1) != ni).sum())} of {len(probs)} tiles called a lesion")
+    tiles = []
+    for i in np.argsort(probs[:, ni])[:k]:
+        img = Image.fromarray(((prep.tiles[i, 0] + 4) * (255 / 8)).clip(0, 255).astype(np.uint8)).convert("RGB")
+        ImageDraw.Draw(img).text((2, 2), f"{CLASSES[int(probs[i].argmax())][:12]} {1 - probs[i, ni]:.2f}", fill=(255, 64, 64))
+        tiles.append(np.asarray(img))
+    return np.concatenate(tiles, axis=1)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--per-class", type=int, default=8, help="lesions of each class per plate")
     ap.add_argument("--windows", type=int, default=10, help="random none windows per plate")
     ap.add_argument("--seed", type=int, default=424242)
     ap.add_argument("--model", default=None, help="model file (default: the shipped model)")
+    ap.add_argument("--strongest", default=None, metavar="PNG",
+                    help="also write the 8 tiles of each plate (as it is) with the strongest lesion evidence")
     args = ap.parse_args()
 
     import torch
@@ -106,6 +130,7 @@ def main() -> None:
     confusion = np.zeros((len(CLASSES), len(CLASSES)), int)
     ious = []
     t0 = time.perf_counter()
+    rows = []
     for name in PLATES:
         rad = read_radiograph(pydicom_file(name))[0]
         sp = float(rad.spacing_mm[0])
@@ -113,6 +138,8 @@ def main() -> None:
         confusion[ni, CLASSES.index(pred.pattern)] += 1
         print(f"{name}: {rad.pixels.shape[1]} x {rad.pixels.shape[0]} px at {sp} mm ({rad.spacing_source}): "
               f"called {pred.pattern} ({pred.confidence:.3f}), p_none {pred.probs[NONE]:.3f}, {pred.n_tiles} tiles")
+        if args.strongest:
+            rows.append(strongest_row(rad, model, name))
         H, W = rad.pixels.shape
         for _ in range(args.windows):
             side = int(rng.uniform(0.5, 1.0) * min(H, W))
@@ -138,6 +165,11 @@ def main() -> None:
                 if i == j and pred.box is not None:
                     ious.append(iou(pred.box, true_box))
                 done += 1
+    if rows:
+        from PIL import Image
+
+        Image.fromarray(np.concatenate(rows, axis=0)).save(args.strongest)
+        print(f"wrote {args.strongest}: per plate, the 8 tiles with the strongest lesion evidence")
     print(f"\n{confusion.sum()} images in {time.perf_counter() - t0:.0f} s")
     print("confusion (rows = truth, columns = predicted):")
     print(" " * 26 + " ".join(f"{c[:10]:>10s}" for c in CLASSES))
