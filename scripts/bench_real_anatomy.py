@@ -81,16 +81,14 @@ def insert_lesion(pixels: np.ndarray, mask: np.ndarray, lesion: np.ndarray, box:
     return None
 
 
-def strongest_row(rad, model, name: str, k: int = 8) -> np.ndarray:
-    """One row of the ``k`` tiles of a plate with the strongest lesion evidence (1 - p_none),
-    each captioned with its call; prints the share of the plate's tiles called a lesion."""
+def strongest_row(prep, probs: np.ndarray, name: str, k: int = 8) -> np.ndarray:
+    """One row of the ``k`` tiles of a prepared plate with the strongest lesion evidence
+    (1 - p_none of ``probs`` [N, 7]), each captioned with its call; prints how many of the
+    plate's tiles are called a lesion."""
     from PIL import Image, ImageDraw
 
-    from calcvision.infer.predict import prepare, scale_params, tile_probabilities
     from calcvision.patterns import CLASSES, NONE
 
-    prep = prepare(rad, scale_params(model))
-    probs = tile_probabilities(prep, model).numpy()
     ni = CLASSES.index(NONE)
     print(f"  {name}: {int((probs.argmax(1) != ni).sum())} of {len(probs)} tiles called a lesion")
     tiles = []
@@ -113,7 +111,7 @@ def main() -> None:
 
     import torch
 
-    from calcvision.infer.predict import predict_radiograph
+    from calcvision.infer.predict import decide, predict_radiograph, prepare, scale_params, tile_probabilities
     from calcvision.io import read_radiograph
     from calcvision.io.sample_data import pydicom_file
     from calcvision.model import load_model
@@ -134,12 +132,14 @@ def main() -> None:
     for name in PLATES:
         rad = read_radiograph(pydicom_file(name))[0]
         sp = float(rad.spacing_mm[0])
-        pred = predict_radiograph(rad, model)
+        prep = prepare(rad, scale_params(model))
+        probs = tile_probabilities(prep, model)
+        pred = decide(prep, model, probs)  # = predict_radiograph(rad, model), keeping the tile probabilities
         confusion[ni, CLASSES.index(pred.pattern)] += 1
         print(f"{name}: {rad.pixels.shape[1]} x {rad.pixels.shape[0]} px at {sp} mm ({rad.spacing_source}): "
               f"called {pred.pattern} ({pred.confidence:.3f}), p_none {pred.probs[NONE]:.3f}, {pred.n_tiles} tiles")
         if args.strongest:
-            rows.append(strongest_row(rad, model, name))
+            rows.append(strongest_row(prep, probs.numpy(), name))
         H, W = rad.pixels.shape
         for _ in range(args.windows):
             side = int(rng.uniform(0.5, 1.0) * min(H, W))

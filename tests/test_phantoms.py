@@ -201,7 +201,6 @@ def test_small_bones_beyond_a_joint():
     assert inside >= 1
 
 
-
 @pytest.mark.parametrize("beta", [2.5, 3.5])
 def test_clutter_has_a_power_law_spectrum_in_physical_units(beta):
     """Anatomical clutter: the radially averaged power falls as f**-beta (f in cycles/mm), and
