@@ -183,6 +183,32 @@ def test_chest_has_air_filled_lungs_ribs_and_spine():
     assert ndimage.label(lateral)[1] >= 6  # ribs cross a vertical line through the lung as separate bands
 
 
+def test_chest_shoulders_humeral_heads_and_clavicles():
+    """The shoulders of a PA chest (the real chest plate's strongest false alarms lay there):
+    each humeral head is a disc of bone about its diameter wide beside the upper lung, with a
+    shaft below it, and a clavicle crosses above it."""
+    from scipy import ndimage
+
+    from calcvision.phantoms.thorax import thorax_maps
+
+    th = dataclasses.replace(_first_scene(lambda s: s.anatomy.kind == "chest").anatomy.thorax, s0=0.0, t0=0.0)
+    u, v = np.mgrid[-250:150:0.5, -250:250:0.5].astype(np.float32)
+    maps = {"muscle": np.full(u.shape, 250.0, np.float32), "bone": np.zeros_like(u), "marrow": np.zeros_like(u)}
+    thorax_maps(th, u, v, maps, depth=120.0, bvf=0.2, tex=np.zeros_like(u))
+    assert len(th.heads) == 2 and {np.sign(h.s) for h in th.heads} == {-1.0, 1.0}
+    for hd in th.heads:
+        assert th.lung_out <= abs(hd.s) and -th.apex < hd.t < 0  # beside the upper lung
+        r, c = int((hd.t + 250) / 0.5), int((hd.s + 250) / 0.5)
+        row = maps["bone"][r] > 0.5
+        lab, _ = ndimage.label(row)
+        width_mm = (lab == lab[c]).sum() * 0.5
+        assert lab[c] and 2 * hd.radius - 2 <= width_mm <= 2 * hd.radius + 40  # the head (and the ribs it overlaps)
+        below = int((hd.t + hd.radius + 30 + 250) / 0.5)
+        assert maps["bone"][below, c - 60:c + 60].max() > 5  # the humeral shaft
+        above = maps["bone"][max(r - int(2.6 * hd.radius / 0.5), 0):r - int(hd.radius / 0.5), c - 10:c + 10]
+        assert above.max() > 3  # the clavicle reaches the acromion above the head
+
+
 def test_small_bones_beyond_a_joint():
     """A carpus / tarsus: a short bone after the joint, then corticated small bones with
     bone along their centres."""
@@ -199,6 +225,23 @@ def test_small_bones_beyond_a_joint():
             inside += 1
             assert sc.thickness["bone"][int(r), int(c)] > 0.5
     assert inside >= 1
+
+
+def test_tarsus_can_hold_a_calcaneus():
+    """The heel bone: one corticated ovoid 60-85 mm long among the small bones, cancellous
+    inside (bone and marrow both along its centre)."""
+    sc = _first_scene(lambda s: bool(s.params.get("anatomy.calcaneus")) and bool(s.anatomy.small_bones),
+                      shape=(768, 768), spacing_mm=0.2)
+    big = max(sc.anatomy.small_bones, key=lambda b: b.a)
+    assert 30 <= big.a <= 42.5 and big.b < big.a
+    mine = {"bone": np.zeros(sc.grid.shape, np.float32), "marrow": np.zeros(sc.grid.shape, np.float32)}
+    from calcvision.phantoms.anatomy import _small_bone_maps
+
+    u, v = sc.anatomy.frame.uv(sc.grid.xs[None, :], sc.grid.ys[:, None])
+    _small_bone_maps(big, sc.grid, sc.anatomy, u, v, 0.2, np.zeros_like(u), mine)
+    c, r = sc.grid.to_px(*sc.anatomy.frame.xy(big.u, big.v))
+    if 0 <= r < sc.grid.shape[0] and 0 <= c < sc.grid.shape[1]:
+        assert mine["bone"][int(r), int(c)] > 0.2 * 2 * big.c * 0.5 and mine["marrow"][int(r), int(c)] > big.c
 
 
 @pytest.mark.parametrize("beta", [2.5, 3.5])

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from calcvision.phantoms.geometry import (Frame, Grid, chord, ellipse_chord, ellipsoid_chord, frame_noise,
+from calcvision.phantoms.geometry import (Frame, Grid, chord, corticated, ellipse_chord, ellipsoid_chord, frame_noise,
                                           lumpy_ellipsoid_chord, power_law_noise)
 from calcvision.phantoms.params import Section
 from calcvision.phantoms.thorax import Thorax, draw_thorax, thorax_maps
@@ -161,6 +161,12 @@ def _draw_small_bones(P: Section, anat: Anatomy) -> None:
     near.u_hi = near.u_lo + rng.uniform(12, 30)  # a short bone: both ends articular
     u = near.u_hi
     width = near.radius * (1 + near.flare)
+    if P("calcaneus"):  # the heel bone beside and beyond the talus, large and mostly cancellous
+        half = P("calcaneus_mm") / 2
+        anat.small_bones.append(SmallBone(
+            near.u_lo + half * rng.uniform(0.6, 1.2), near.vb + rng.choice([-1.0, 1.0]) * width * rng.uniform(0.6, 1.3),
+            half, half * rng.uniform(0.45, 0.6), rng.uniform(18, 25), rng.uniform(-0.6, 0.6), P("small_bone_cortex_mm"),
+            [(k, rng.uniform(0.0, 0.1), rng.uniform(0, 2 * np.pi)) for k in (2, 3, 4)]))
     for _ in range(P("small_bone_count")):
         size = P("small_bone_mm") / 2
         u += size * rng.uniform(0.5, 1.2)
@@ -182,9 +188,9 @@ def _small_bone_maps(sb: SmallBone, grid: Grid, anat: Anatomy, u: np.ndarray, v:
     outer = lumpy_ellipsoid_chord(du, dv, sb.a, sb.b, sb.c, sb.harmonics)
     inner = lumpy_ellipsoid_chord(du, dv, max(sb.a - sb.cortex, 1.0), max(sb.b - sb.cortex, 1.0),
                                   max(sb.c - sb.cortex, 1.0), sb.harmonics)
-    cancellous = inner * np.float32(bvf) * (1 + 0.35 * tex[sl])
-    maps["bone"][sl] += outer - inner + np.maximum(cancellous, 0)
-    maps["marrow"][sl] += np.maximum(inner - cancellous, 0)
+    bone, marrow = corticated(outer, inner, bvf, tex[sl])
+    maps["bone"][sl] += bone
+    maps["marrow"][sl] += marrow
 
 
 def _draw_digit(P: Section, grid: Grid, frame: Frame, along: float, joint_u: float | None = None) -> Anatomy:
@@ -257,8 +263,11 @@ def _trabeculae(rng: np.random.Generator, u: np.ndarray, v: np.ndarray, corr: fl
     return 2.5 * np.exp(-(frame_noise(rng, u, v, corr * 1.6, corr) / np.float32(0.5)) ** 2) - 1.0
 
 
-def anatomy_maps(anat: Anatomy, grid: Grid, P: Section) -> tuple[dict[str, np.ndarray], np.ndarray, np.ndarray]:
-    """Thickness maps {fat, muscle, bone, marrow} (mm) and the limb-frame (u, v) mm arrays."""
+def anatomy_maps(anat: Anatomy, grid: Grid, P: Section,
+                 clutter: np.ndarray | None = None) -> tuple[dict[str, np.ndarray], np.ndarray, np.ndarray]:
+    """Thickness maps {fat, muscle, bone, marrow} (mm) and the limb-frame (u, v) mm arrays.
+    ``clutter``: the unit power-law field of the scene (drawn here when None; a hand's
+    neighbour digits share the main digit's, as one body would)."""
     rng = P.rng
     u, v = anat.frame.uv(grid.xs[None, :], grid.ys[:, None])
     a = anat.half_width(u).astype(np.float32)
@@ -298,8 +307,9 @@ def anatomy_maps(anat: Anatomy, grid: Grid, P: Section) -> tuple[dict[str, np.nd
                 du, dv = u[sl] - np.float32(pu), v[sl] - np.float32(pv)
                 outer_p = ellipsoid_chord(du, dv, pa, pb, pc)
                 inner_p = ellipsoid_chord(du, dv, pa - 1.5, pb - 1.5, pc - 1.5)
-                tex = _trabeculae(rng, u[sl], v[sl], corr)
-                bone[sl] += (outer_p - inner_p) + inner_p * np.float32(bvf) * (1 + 0.5 * tex)
+                bo, ma = corticated(outer_p, inner_p, bvf, _trabeculae(rng, u[sl], v[sl], corr), gain=0.5)
+                bone[sl] += bo
+                marrow[sl] += ma
                 muscle[sl] -= np.minimum(outer_p, muscle[sl])
         if anat.small_bones:
             tex = _trabeculae(rng, u, v, corr)
@@ -320,7 +330,8 @@ def anatomy_maps(anat: Anatomy, grid: Grid, P: Section) -> tuple[dict[str, np.nd
         fat += swap
         muscle -= swap
     # anatomical clutter: density fluctuations at every scale (power-law spectrum)
-    clutter = power_law_noise(rng, u.shape, grid.spacing, P("clutter_beta"))
+    if clutter is None:
+        clutter = power_law_noise(rng, u.shape, grid.spacing, P("clutter_beta"))
     swap = np.clip(np.float32(P("clutter")) * inner * clutter, -0.5 * fat, 0.5 * muscle)
     fat += swap
     muscle -= swap
@@ -330,7 +341,7 @@ def anatomy_maps(anat: Anatomy, grid: Grid, P: Section) -> tuple[dict[str, np.nd
     muscle = np.maximum(muscle - bone - marrow, 0)
     maps = {"fat": fat, "muscle": muscle, "bone": bone, "marrow": marrow}
     for nb in anat.neighbours:
-        more, _, _ = anatomy_maps(nb, grid, P)
+        more, _, _ = anatomy_maps(nb, grid, P, clutter)
         for m in maps:
             maps[m] += more[m]
     return maps, u, v

@@ -97,6 +97,16 @@ def lumpy_ellipsoid_chord(du: np.ndarray, dv: np.ndarray, a: float, b: float, c:
     return (2.0 * c) * np.sqrt(np.maximum(1.0 - rho2 / (edge * edge), 0.0))
 
 
+def corticated(outer: np.ndarray, inner: np.ndarray, bvf: float, tex: np.ndarray | float,
+               gain: float = 0.35) -> tuple[np.ndarray, np.ndarray]:
+    """(bone, marrow) path lengths (mm) of a corticated bone from the chords through its outer
+    surface and through its medullary cavity: compact cortex between the two, cancellous bone
+    of volume fraction ``bvf`` inside, modulated by the trabecular texture ``tex`` (about
+    -1..1.5) x ``gain``; marrow fills the rest of the cavity."""
+    cancellous = np.clip(inner * np.float32(bvf) * (1 + np.float32(gain) * tex), 0, inner)
+    return outer - inner + cancellous, inner - cancellous
+
+
 def smooth_noise(rng: np.random.Generator, shape: tuple[int, int], corr_px: float,
                  corr_px_y: float | None = None) -> np.ndarray:
     """Zero-mean, unit-variance band-limited noise with correlation length ``corr_px`` (x) and

@@ -1,5 +1,6 @@
 """A chest seen PA: air-filled lungs with branching vascular markings, posterior and anterior
-ribs, the thoracic spine (vertebral bodies, pedicles) and the heart shadow, drawn into the
+ribs, the thoracic spine (vertebral bodies, pedicles), the heart shadow and the shoulders
+(humeral heads and shafts, clavicles), drawn into the
 thickness maps of a trunk segment. Real chest plates are full of curved bony bands, rings and
 round soft-tissue densities that are not calcification; a model that never met them calls
 them lesions (the pydicom-data chest plate RG1 did exactly that before this module existed).
@@ -14,7 +15,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from calcvision.phantoms.geometry import chord, ellipse_chord
+from calcvision.phantoms.geometry import chord, corticated, ellipse_chord, lumpy_ellipsoid_chord
 from calcvision.phantoms.params import Section
 
 
@@ -48,6 +49,19 @@ class Thorax:
     ribs: list[Rib] = field(default_factory=list)
     vessels: list[tuple[float, float, float, float, float]] = field(default_factory=list)  # s0, t0, s1, t1, radius
     nodules: list[tuple[float, float, float]] = field(default_factory=list)  # s, t, radius
+    heads: list["Head"] = field(default_factory=list)  # humeral heads
+    shafts: list[tuple[float, float, float, float, float, float]] = field(default_factory=list)  # s0, t0, s1, t1, radius, cortex
+
+
+@dataclass
+class Head:
+    """A humeral head: a corticated, slightly lobulated sphere of cancellous bone at (s, t)."""
+
+    s: float
+    t: float
+    radius: float
+    cortex: float
+    harmonics: list[tuple[int, float, float]]
 
 
 def draw_thorax(P: Section, semi_w: float) -> Thorax:
@@ -73,6 +87,19 @@ def draw_thorax(P: Section, semi_w: float) -> Thorax:
             t0 = k * spacing * 1.1 + phase * 0.7
             th.ribs.append(Rib(side, t0, rng.uniform(0.3, 0.5), -curv * 0.3, rng.uniform(30, 60), x1,
                                hh * rng.uniform(0.8, 1.0), thick * 0.7, ct * 0.7))
+    for side in (-1.0, 1.0):  # the shoulders: humeral head and shaft beside the upper ribs, clavicle above
+        r = P("humeral_head_mm")
+        hs, ht = side * (th.lung_out + rng.uniform(0, 20)), -th.apex * rng.uniform(0.5, 0.8)
+        th.heads.append(Head(hs, ht, r, P("humeral_head_cortex_mm"),
+                             [(k, rng.uniform(0.0, 0.05), rng.uniform(0, 2 * np.pi)) for k in (2, 3)]))
+        ang, rs = np.deg2rad(rng.uniform(0, 20)), r * P("humerus_radius_frac")
+        th.shafts.append((hs, ht, hs + side * 250 * np.sin(ang), ht + 250 * np.cos(ang), rs, rs * rng.uniform(0.2, 0.3)))
+        # the clavicle: from the sternum (lower or level) out to the acromion just above the head
+        rc, x0, x1 = P("clavicle_radius_mm"), rng.uniform(10, 25), abs(hs) + rng.uniform(0, 15)
+        t_lat, curv = ht - r - rng.uniform(0, 10), rng.uniform(-0.0008, 0.0008)
+        t_med = t_lat + rng.uniform(0, 30)
+        slope = (t_lat - t_med - curv * (x1 - x0) ** 2) / (x1 - x0)
+        th.ribs.append(Rib(side, t_med, slope, curv, x0, x1, rc, rc * rng.uniform(0.8, 1.1), rng.uniform(1.0, 2.0)))
     for side in (-1.0, 1.0):  # vascular markings branch from the hilum outwards and taper
         hilum = (side * (th.mediastinum + rng.uniform(5, 15)), rng.uniform(-15, 15))
         for _ in range(P("lung_vessels")):
@@ -139,6 +166,10 @@ def thorax_maps(th: Thorax, u: np.ndarray, v: np.ndarray, maps: dict[str, np.nda
         soft[sl] += np.where(d2 < r * r, add, 0)
     for rb in th.ribs:
         _rib(rb, s, t, maps["bone"], maps["marrow"], bvf, tex)
+    for hd in th.heads:
+        _head(hd, s, t, maps["bone"], maps["marrow"], bvf, tex)
+    for s0, t0, s1, t1, r, ct in th.shafts:
+        _shaft(s, t, s0, t0, s1, t1, r, ct, maps["bone"], maps["marrow"], bvf)
     _spine(th, s, t, maps["bone"], maps["marrow"], bvf, tex)
 
 
@@ -181,8 +212,46 @@ def _rib(rb: Rib, s: np.ndarray, t: np.ndarray, bone: np.ndarray, marrow: np.nda
     o = ellipse_chord(np.float32(rb.half_height), np.float32(rb.semi_thick), dd)
     i = ellipse_chord(np.float32(max(rb.half_height - rb.cortex, 0.5)), np.float32(max(rb.semi_thick - rb.cortex, 0.3)), dd)
     fade = np.clip((a[hit] - rb.x0) / np.float32(10.0), 0, 1)  # ribs fade into the costal cartilage / spine
-    bone[sl][hit] += fade * (o - i + i * np.float32(bvf) * (1 + 0.35 * tex[hit]))
-    marrow[sl][hit] += fade * i * np.float32(1 - bvf)
+    bo, ma = corticated(o, i, bvf, tex[hit])
+    bone[sl][hit] += fade * bo
+    marrow[sl][hit] += fade * ma
+
+
+def _head(hd: Head, s: np.ndarray, t: np.ndarray, bone: np.ndarray, marrow: np.ndarray, bvf: float,
+          tex: np.ndarray) -> None:
+    """Add a humeral head in place."""
+    r = hd.radius * 1.2
+    sl = _window(s, t, hd.s - r, hd.s + r, hd.t - r, hd.t + r)
+    if sl is None:
+        return
+    ds, dt = s[sl] - np.float32(hd.s), t[sl] - np.float32(hd.t)
+    ri = max(hd.radius - hd.cortex, 1.0)
+    outer = lumpy_ellipsoid_chord(ds, dt, hd.radius, hd.radius, hd.radius, hd.harmonics)
+    inner = lumpy_ellipsoid_chord(ds, dt, ri, ri, ri, hd.harmonics)
+    bo, ma = corticated(outer, inner, bvf, tex[sl])
+    bone[sl] += bo
+    marrow[sl] += ma
+
+
+def _shaft(s: np.ndarray, t: np.ndarray, s0: float, t0: float, s1: float, t1: float, r: float, cortex: float,
+           bone: np.ndarray, marrow: np.ndarray, bvf: float) -> None:
+    """Add a long-bone shaft (a corticated tube of radius r, cortex ``cortex`` mm, little
+    cancellous bone) along the segment (s0, t0)-(s1, t1) in place."""
+    sl = _window(s, t, min(s0, s1) - r, max(s0, s1) + r, min(t0, t1) - r, max(t0, t1) + r)
+    if sl is None:
+        return
+    d = _distance_to_segment(s[sl], t[sl], s0, t0, s1, t1)
+    bo, ma = corticated(chord(np.float32(r * r), d), chord(np.float32(max(r - cortex, 0.5) ** 2), d), bvf * 0.3, 0.0)
+    bone[sl] += bo
+    marrow[sl] += ma
+
+
+def _distance_to_segment(s: np.ndarray, t: np.ndarray, s0: float, t0: float, s1: float, t1: float) -> np.ndarray:
+    """Distance (mm) of every (s, t) from the segment (s0, t0)-(s1, t1)."""
+    ds, dt = np.float32(s1 - s0), np.float32(t1 - t0)
+    L2 = float(ds * ds + dt * dt) or 1.0
+    q = np.clip(((s - np.float32(s0)) * ds + (t - np.float32(t0)) * dt) / np.float32(L2), 0, 1)
+    return np.hypot(s - np.float32(s0) - q * ds, t - np.float32(t0) - q * dt)
 
 
 def _tube(soft: np.ndarray, limit: np.ndarray, s: np.ndarray, t: np.ndarray, s0: float, t0: float,
@@ -191,10 +260,7 @@ def _tube(soft: np.ndarray, limit: np.ndarray, s: np.ndarray, t: np.ndarray, s0:
     sl = _window(s, t, min(s0, s1) - r, max(s0, s1) + r, min(t0, t1) - r, max(t0, t1) + r)
     if sl is None:
         return
-    ds, dt = np.float32(s1 - s0), np.float32(t1 - t0)
-    L2 = float(ds * ds + dt * dt) or 1.0
-    q = np.clip(((s[sl] - np.float32(s0)) * ds + (t[sl] - np.float32(t0)) * dt) / np.float32(L2), 0, 1)
-    d = np.hypot(s[sl] - np.float32(s0) - q * ds, t[sl] - np.float32(t0) - q * dt)
+    d = _distance_to_segment(s[sl], t[sl], s0, t0, s1, t1)
     soft[sl] += np.minimum(chord(np.float32(r * r), d), limit[sl])
 
 
@@ -212,8 +278,9 @@ def _spine(th: Thorax, s: np.ndarray, t: np.ndarray, bone: np.ndarray, marrow: n
     depth_semi = np.float32(w * 0.8)
     body = ellipse_chord(np.float32(w), depth_semi, s) * np.clip((np.float32(h / 2) - np.abs(local)) / np.float32(1.5), 0, 1)
     core = ellipse_chord(np.float32(max(w - 1.5, 1)), depth_semi - 1.5, s) * np.clip((np.float32(h / 2 - 1.2) - np.abs(local)) / np.float32(1.5), 0, 1)
-    bone += np.where(in_body, body - core + core * np.float32(bvf) * (1 + 0.35 * tex), 0).astype(np.float32)
-    marrow += np.where(in_body, core * np.float32(1 - bvf), 0).astype(np.float32)
+    bo, ma = corticated(body, core, bvf, tex)
+    bone += np.where(in_body, bo, 0).astype(np.float32)
+    marrow += np.where(in_body, ma, 0).astype(np.float32)
     for side in (-1.0, 1.0):  # pedicles in the upper half of each body
         ps, pt = np.float32(side * (w - 5)), np.float32(-h * 0.15)
         d = np.sqrt(((s - ps) / np.float32(4.0)) ** 2 + ((local - pt) / np.float32(6.0)) ** 2)
