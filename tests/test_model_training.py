@@ -161,3 +161,27 @@ def test_crops_are_deterministic_and_balanced(tmp_path):
     assert counts.min() > 60  # each class about 1/7 of 700
     ds.epoch = 3
     assert not torch.equal(ds[17][0], a[0])
+
+
+def test_train_arms_share_phantoms_and_tabulate(tmp_path, capsys):
+    """scripts/train_arms.py: the phantoms are generated once for all arms, each arm trains with
+    its own overrides into its own files, and the table has one row of figures per arm."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("train_arms", "scripts/train_arms.py")
+    arms = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(arms)
+    common = [f"--set={o}" for o in TINY + PHANTOMS + ["trainer.max_epochs=1", "data.crops_per_epoch=128",
+                                                       "evaluate.phantoms_per_class=3"]]
+    rc = arms.main(["--out", str(tmp_path), "--parallel", "1", "--arm", "base", "--arm", "seed5", "seed=5", *common])
+    out = capsys.readouterr().out
+    assert rc == 0, out
+    assert len(list((tmp_path / "cache").glob("phantoms-*.npz"))) == 3  # training, validation, test: once
+    rows = [line for line in out.splitlines() if line.startswith(("| base |", "| seed5 |"))]
+    assert len(rows) == 2, out
+    for row in rows:
+        figures = [float(c) for c in row.strip("|").split("|")[1:-1]]
+        assert len(figures) == 6 and all(0 <= f <= 1 for f in figures), row
+    assert load_model(tmp_path / "seed5.safetensors").meta["training"]["config"]["seed"] == 5
+    with pytest.raises(SystemExit):
+        arms.main(["--out", str(tmp_path), "--arm", "a/b"])
