@@ -2,7 +2,7 @@
 """Train several variants ("arms") of a config side by side on the same phantoms and print
 their held-out figures in one table: ablations, seed repeats, compute scaling.
 
-    PYTHONPATH=. python scripts/train_arms.py --out runs/arms --workers 16 \\
+    PYTHONPATH=. python scripts/train_arms.py --out runs/arms --workers 16 --parallel 3 \\
         --arm base --arm none45 data.none_share=0.45 --arm seed7 seed=7 \\
         --set trainer.accelerator=gpu --set data.num_workers=4
 
@@ -12,14 +12,14 @@ their held-out figures in one table: ablations, seed repeats, compute scaling.
    the phantom sets generate their own).
 2. Each arm runs ``calcvision train --config BASE <--set ...> <arm overrides>`` with its own
    ``run_dir`` (``OUT/NAME``), model file (``OUT/NAME.safetensors``) and log (``OUT/NAME.log``);
-   ``--parallel`` arms at a time (all by default: on a GPU machine they share the GPU, each
+   ``--parallel`` arms at a time (1 by default; on a GPU machine several share the GPU, each
    with its own loader workers).
 3. The table: tile accuracy, ``none`` false-positive rate, ECE, whole-image accuracy, ``none``
    images called a lesion and the share of tiles of ``none`` images called a lesion, from
    each arm's ``test/metrics.json``.
 
-On this project's 2-core CPU one arm of the shipped config takes about 30 minutes, so use
-``--parallel 1`` there; the per-arm wall time is printed.
+On this project's 2-core CPU one arm of the shipped config takes about 30 minutes; the
+per-arm wall time is printed.
 """
 
 from __future__ import annotations
@@ -30,6 +30,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -67,7 +68,7 @@ def main(argv: list[str] | None = None) -> int:
                     help="an arm: a name, then config overrides key.sub=value (none: the base config)")
     ap.add_argument("--set", action="append", default=[], metavar="OVERRIDE", help="override for every arm")
     ap.add_argument("--workers", type=int, default=2, help="processes generating the shared phantoms")
-    ap.add_argument("--parallel", type=int, default=0, help="arms at a time (0: all)")
+    ap.add_argument("--parallel", type=int, default=1, help="arms at a time (0: all at once)")
     args = ap.parse_args(argv)
 
     names = [a[0] for a in args.arm]
@@ -80,14 +81,14 @@ def main(argv: list[str] | None = None) -> int:
     build_caches(args.config, args.set, cache, args.workers)
     print(f"shared phantoms ready in {time.perf_counter() - t0:.0f} s ({cache})", flush=True)
 
-    def start(arm: list[str]) -> tuple[str, subprocess.Popen, float]:
+    def start(arm: list[str]) -> tuple[str, subprocess.Popen, float, Any]:
         name, overrides = arm[0], arm[1:]
         cmd = [sys.executable, "-m", "calcvision", "train", "--config", args.config, *args.set,
                f"name={name}", f"run_dir={out / name}", f"output={out / (name + '.safetensors')}",
                f"data.cache_dir={cache}", *overrides]
         log = open(out / f"{name}.log", "w")
         print(f"arm {name}: {' '.join(overrides) or '(base config)'}", flush=True)
-        return name, subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, cwd=ROOT), time.perf_counter()
+        return name, subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, cwd=ROOT), time.perf_counter(), log
 
     pending, running, walls, failed = list(args.arm), [], {}, []
     limit = args.parallel or len(pending)
@@ -96,9 +97,10 @@ def main(argv: list[str] | None = None) -> int:
             running.append(start(pending.pop(0)))
         time.sleep(2)
         for item in list(running):
-            name, proc, t = item
+            name, proc, t, log = item
             if proc.poll() is not None:
                 running.remove(item)
+                log.close()
                 walls[name] = time.perf_counter() - t
                 print(f"arm {name}: exit {proc.returncode} after {walls[name]:.0f} s", flush=True)
                 if proc.returncode:
