@@ -74,11 +74,16 @@ def main(argv: list[str] | None = None) -> int:
     names = [a[0] for a in args.arm]
     if len(set(names)) != len(names) or any(not n.replace("-", "").replace("_", "").isalnum() for n in names):
         ap.error("--arm names must be unique and made of letters, digits, '-' and '_'")
-    out = Path(args.out)
+    from calcvision.errors import InputError
+
+    out, args.config = Path(args.out).resolve(), str(Path(args.config).resolve())  # the arms run from ROOT
     cache = out / "cache"
     cache.mkdir(parents=True, exist_ok=True)
     t0 = time.perf_counter()
-    build_caches(args.config, args.set, cache, args.workers)
+    try:
+        build_caches(args.config, args.set, cache, args.workers)
+    except InputError as e:
+        ap.error(str(e))
     print(f"shared phantoms ready in {time.perf_counter() - t0:.0f} s ({cache})", flush=True)
 
     def start(arm: list[str]) -> tuple[str, subprocess.Popen, float, Any]:
