@@ -44,20 +44,12 @@ COLUMNS = (("tile acc", lambda m: m["accuracy"]), ("none FP", lambda m: m["none_
 def build_caches(config: str, overrides: list[str], cache: Path, workers: int) -> None:
     """Generate the training, validation and test phantoms of the config once."""
     from calcvision.model.config import load_config
-    from calcvision.model.data import PhantomSpec, phantom_items
-    from calcvision.patterns import CLASSES
+    from calcvision.model.data import phantom_items
+    from calcvision.model.datamodule import phantom_specs
 
     cfg = load_config(config, overrides)
-    p, m = cfg.data.phantoms, cfg.model
-    if p is None:
-        return
-    sets = [(p.seed, p.train_per_class), (p.val_seed, p.val_per_class)]
-    if cfg.evaluate is not None:
-        sets.append((cfg.evaluate.seed, cfg.evaluate.phantoms_per_class))
-    classes = tuple(p.classes) if p.classes else CLASSES
-    for seed, n in sets:
-        phantom_items(PhantomSpec(seed, n, p.shape, p.spacing_mm, classes), m.mm_per_pixel,
-                      max(cfg.data.keep_px, m.tile_px), workers, cache)
+    for spec in phantom_specs(cfg).values():
+        phantom_items(spec, cfg.model.mm_per_pixel, max(cfg.data.keep_px, cfg.model.tile_px), workers, cache)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -16,6 +16,21 @@ from calcvision.model.data import (CropDataset, Item, PhantomSpec, _phantoms_ver
 from calcvision.patterns import CLASSES
 
 
+def phantom_specs(cfg: TrainConfig) -> dict[str, PhantomSpec]:
+    """The phantom sets of a config, which are also their cache keys: ``train`` and ``val``
+    when ``data.phantoms`` is set, ``test`` (the held-out evaluation) when ``evaluate`` is."""
+    p = cfg.data.phantoms
+    classes = tuple(p.classes) if p and p.classes else CLASSES
+    specs = {}
+    if p is not None:
+        specs["train"] = PhantomSpec(p.seed, p.train_per_class, p.shape, p.spacing_mm, classes)
+        specs["val"] = PhantomSpec(p.val_seed, p.val_per_class, p.shape, p.spacing_mm, classes)
+    if cfg.evaluate is not None:
+        specs["test"] = PhantomSpec(cfg.evaluate.seed, cfg.evaluate.phantoms_per_class, p.shape if p else None,
+                                    p.spacing_mm if p else None, classes)
+    return specs
+
+
 class CalcDataModule(pl.LightningDataModule):
     """Use with ``Trainer(reload_dataloaders_every_n_epochs=1)`` so each epoch gets new crops."""
 
@@ -43,12 +58,10 @@ class CalcDataModule(pl.LightningDataModule):
             desc["local"] = {"path": d.local.path, "images": len(items), "train": len(tr), "val": len(va),
                              "per_class": {c: sum(it.label == i for it in items) for i, c in enumerate(CLASSES)}}
         if d.phantoms is not None:
-            p = d.phantoms
-            classes = tuple(p.classes or CLASSES)
-            tr = phantom_items(PhantomSpec(p.seed, p.train_per_class, p.shape, p.spacing_mm, classes), mpp, keep,
-                               d.generate_workers, d.cache_dir)
-            va = phantom_items(PhantomSpec(p.val_seed, p.val_per_class, p.shape, p.spacing_mm, classes), mpp, keep,
-                               d.generate_workers, d.cache_dir)
+            p, specs = d.phantoms, phantom_specs(cfg)
+            classes = specs["train"].classes
+            tr = phantom_items(specs["train"], mpp, keep, d.generate_workers, d.cache_dir)
+            va = phantom_items(specs["val"], mpp, keep, d.generate_workers, d.cache_dir)
             self.train_items += tr
             self.val_items += va
             desc["phantoms"] = {"seed": p.seed, "train_per_class": p.train_per_class, "val_seed": p.val_seed,

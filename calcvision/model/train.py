@@ -18,12 +18,11 @@ from calcvision.errors import InputError
 from calcvision.model.calibration import fit_temperature
 from calcvision.model.checkpoint import load_model, make_meta, save_model
 from calcvision.model.config import TrainConfig
-from calcvision.model.data import CropDataset, PhantomSpec, phantom_items
-from calcvision.model.datamodule import CalcDataModule
+from calcvision.model.data import CropDataset, phantom_items
+from calcvision.model.datamodule import CalcDataModule, phantom_specs
 from calcvision.model.evaluate import (evaluate_net, fit_image_calibration_on, format_metrics, image_level,
                                        predict_logits, write_report)
 from calcvision.model.lightning_module import CalcLightningModule
-from calcvision.patterns import CLASSES
 
 
 def _cpu_seconds() -> float:
@@ -89,11 +88,8 @@ def train(cfg: TrainConfig, log: Any = print) -> dict[str, Any]:
 
     metrics: dict[str, Any] = {"validation": _brief(val_metrics)}
     if cfg.evaluate is not None:
-        p = cfg.data.phantoms
-        spec = PhantomSpec(cfg.evaluate.seed, cfg.evaluate.phantoms_per_class, p.shape if p else None,
-                           p.spacing_mm if p else None, tuple(p.classes) if p and p.classes else CLASSES)
-        items = phantom_items(spec, m.mm_per_pixel, max(cfg.data.keep_px, m.tile_px), cfg.data.generate_workers,
-                              cfg.data.cache_dir)
+        items = phantom_items(phantom_specs(cfg)["test"], m.mm_per_pixel, max(cfg.data.keep_px, m.tile_px),
+                              cfg.data.generate_workers, cfg.data.cache_dir)
         test, probs, labels = evaluate_net(net, temperature, CropDataset(items, m.tile_px, seed=cfg.evaluate.seed))
         test["image_level"] = image_level(net, temperature, items, m.tile_px, image_cal, tta_tiles=m.tta_tiles)
         what = f"held-out phantoms, {cfg.evaluate.phantoms_per_class} per class, seed {cfg.evaluate.seed}"
