@@ -227,21 +227,29 @@ def test_small_bones_beyond_a_joint():
     assert inside >= 1
 
 
+def _calcaneus_px(sc) -> tuple[object, int, int] | None:
+    """The largest small bone of a scene with a calcaneus and its centre pixel (row, col), if
+    that centre lies in the field."""
+    if not (sc.params.get("anatomy.calcaneus") and sc.anatomy.small_bones):
+        return None
+    big = max(sc.anatomy.small_bones, key=lambda b: b.a)
+    c, r = sc.grid.to_px(*sc.anatomy.frame.xy(big.u, big.v))
+    inside = 0 <= r < sc.grid.shape[0] and 0 <= c < sc.grid.shape[1]
+    return (big, int(r), int(c)) if inside else None
+
+
 def test_tarsus_can_hold_a_calcaneus():
     """The heel bone: one corticated ovoid 60-85 mm long among the small bones, cancellous
     inside (bone and marrow both along its centre)."""
-    sc = _first_scene(lambda s: bool(s.params.get("anatomy.calcaneus")) and bool(s.anatomy.small_bones),
-                      shape=(768, 768), spacing_mm=0.2)
-    big = max(sc.anatomy.small_bones, key=lambda b: b.a)
-    assert 30 <= big.a <= 42.5 and big.b < big.a
-    mine = {"bone": np.zeros(sc.grid.shape, np.float32), "marrow": np.zeros(sc.grid.shape, np.float32)}
     from calcvision.phantoms.anatomy import _small_bone_maps
 
+    sc = _first_scene(lambda s: _calcaneus_px(s) is not None, shape=(768, 768), spacing_mm=0.2)
+    big, r, c = _calcaneus_px(sc)
+    assert 30 <= big.a <= 42.5 and big.b < big.a
+    mine = {"bone": np.zeros(sc.grid.shape, np.float32), "marrow": np.zeros(sc.grid.shape, np.float32)}
     u, v = sc.anatomy.frame.uv(sc.grid.xs[None, :], sc.grid.ys[:, None])
     _small_bone_maps(big, sc.grid, sc.anatomy, u, v, 0.2, np.zeros_like(u), mine)
-    c, r = sc.grid.to_px(*sc.anatomy.frame.xy(big.u, big.v))
-    if 0 <= r < sc.grid.shape[0] and 0 <= c < sc.grid.shape[1]:
-        assert mine["bone"][int(r), int(c)] > 0.2 * 2 * big.c * 0.5 and mine["marrow"][int(r), int(c)] > big.c
+    assert mine["bone"][r, c] > 0.2 * 2 * big.c * 0.5 and mine["marrow"][r, c] > big.c
 
 
 @pytest.mark.parametrize("beta", [2.5, 3.5])
