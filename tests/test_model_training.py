@@ -185,3 +185,39 @@ def test_train_arms_share_phantoms_and_tabulate(tmp_path, capsys):
     assert load_model(tmp_path / "seed5.safetensors").meta["training"]["config"]["seed"] == 5
     with pytest.raises(SystemExit):
         arms.main(["--out", str(tmp_path), "--arm", "a/b"])
+
+
+def test_hard_negative_mining_keeps_the_most_suspicious_none_tiles():
+    """The miner keeps the candidates the network finds most lesion-like (here: brightest), all
+    of them `none` tiles away from any lesion box; a dataset given them draws its `none` tiles
+    from them at the configured share, and draws exactly as before without them."""
+    from calcvision.model.augment import Augment
+    from calcvision.model.data import NONE_IDX, make_tile, model_input
+    from calcvision.model.mining import mine_hard_negatives
+
+    items = phantom_items(PhantomSpec(5, 3, (256, 256), 0.2), 0.5, 160, 1)
+    ds = CropDataset(items, 64, seed=1, length=400, augment=Augment(), epoch=2, none_share=0.5)
+
+    def logits_of(x):  # lesion evidence rises with the tile's mean level
+        m = x.mean(dim=(1, 2, 3))
+        return torch.stack([m if c != NONE_IDX else -m for c in range(len(CLASSES))], dim=1)
+
+    hard, ev = mine_hard_negatives(logits_of, ds, pool=60, keep=10, key=(1, 2))
+    assert len(hard) == 10 and len(ev) == len(ds.none_candidates(60, (1, 2))) >= 50
+    level = [float(model_input(make_tile(items[i], o, 64)).mean()) for i, o in ds.none_candidates(60, (1, 2))]
+    kept = [float(model_input(make_tile(items[i], o, 64)).mean()) for i, o in hard]
+    assert sorted(kept) == pytest.approx(sorted(level)[-10:], abs=1e-4)  # the ten brightest candidates
+    for i, (y, x) in hard:
+        box = items[i].box
+        assert items[i].label == NONE_IDX or x + 64 <= box[0] or x >= box[2] or y + 64 <= box[1] or y >= box[3]
+
+    ds.augment = lambda tile, seed: tile  # so that a drawn tile can be recognised
+    plain = [ds[k] for k in range(400)]
+    ds.hard, ds.hard_share = hard, 1.0
+    mined = [ds[k] for k in range(400)]
+    assert [y for _, y in mined] == [y for _, y in plain]  # the class draws do not change
+    assert all(torch.equal(a[0], b[0]) for a, b in zip(mined, plain) if a[1] != NONE_IDX)
+    hard_inputs = [model_input(make_tile(items[i], o, 64)) for i, o in hard]
+    drawn = [x for x, y in mined if y == NONE_IDX]
+    assert len(drawn) > 150 and all(any(torch.equal(x, h) for h in hard_inputs) for x in drawn)
+

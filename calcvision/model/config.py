@@ -53,6 +53,24 @@ class LocalConfig(_Strict):
     val_fraction: float = 0.2
 
 
+class HardNegativeConfig(_Strict):
+    """Hard-negative mining (:mod:`calcvision.model.mining`): from epoch ``start_epoch`` (0-based)
+    on, ``pool`` candidate `none` tiles are scored at the start of each epoch and the ``keep``
+    most suspicious make up ``share`` of that epoch's `none` tiles."""
+
+    start_epoch: int = 4
+    pool: int = 2560
+    keep: int = 640
+    share: float = 0.5
+
+    @field_validator("share")
+    @classmethod
+    def _fraction(cls, v: float) -> float:
+        if not 0.0 <= v <= 1.0:
+            raise ValueError(f"must be between 0 and 1, got {v}")
+        return v
+
+
 class DataConfig(_Strict):
     phantoms: Optional[PhantomConfig] = PhantomConfig()
     local: Optional[LocalConfig] = None
@@ -63,6 +81,7 @@ class DataConfig(_Strict):
     background_fraction: float = 0.5
     balance: bool = True
     none_share: Optional[float] = None
+    hard_negatives: Optional[HardNegativeConfig] = None
     generate_workers: int = 2
     cache_dir: Optional[str] = None
 

@@ -354,18 +354,23 @@ class CropDataset(Dataset):
     seen as often as common ones (``none_share``: the probability of a ``none`` tile instead of
     1/7: a whole-plate scan meets mostly lesion-free tiles); a ``none`` draw takes, with probability
     ``background_fraction``, a tile away from the lesion of a lesion image (hard negatives).
+    ``hard``: (item index, tile origin) of mined hard negatives
+    (:mod:`calcvision.model.mining`); a ``none`` draw takes one of them with probability
+    ``hard_share``.
     Evaluation (``augment`` None): a fixed list, one tile per item plus one background tile
     per lesion item.
     """
 
     def __init__(self, items: list[Item], tile_px: int, *, seed: int, length: int | None = None,
                  augment: Augment | None = None, balance: bool = True, background_fraction: float = 0.5,
-                 none_share: float | None = None, epoch: int = 0) -> None:
+                 none_share: float | None = None, epoch: int = 0,
+                 hard: list[tuple[int, tuple[int, int]]] = (), hard_share: float = 0.0) -> None:
         if not items:
             raise InputError("no images to make tiles from")
         self.items, self.tile_px, self.seed, self.augment = items, tile_px, seed, augment
         self.balance, self.background_fraction, self.epoch = balance, background_fraction, epoch
         self.none_share = none_share
+        self.hard, self.hard_share = list(hard), float(hard_share)
         self.by_class = {c: [i for i, it in enumerate(items) if it.label == c] for c in range(len(CLASSES))}
         self.lesion_with_box = [i for i, it in enumerate(items) if it.label != NONE_IDX and it.box is not None]
         self.present = [c for c, v in self.by_class.items() if v]
@@ -403,20 +408,40 @@ class CropDataset(Dataset):
             return NONE_IDX if rng.random() < self.none_share else lesions[int(rng.integers(len(lesions)))]
         return self.present[int(rng.integers(len(self.present)))]
 
+    def _background(self, rng: np.random.Generator) -> tuple[int | None, tuple[int, int] | None]:
+        """A ``none`` tile away from the lesion of a lesion image, with probability
+        ``background_fraction`` (always when there are no ``none`` images); else (None, None)."""
+        if self.lesion_with_box and (not self.by_class[NONE_IDX] or rng.random() < self.background_fraction):
+            i = self.lesion_with_box[int(rng.integers(len(self.lesion_with_box)))]
+            return i, background_origin(self.items[i].pixels.shape, self.items[i].box, self.tile_px, rng)
+        return None, None
+
+    def _tile_of(self, cls: int, rng: np.random.Generator) -> tuple[int, tuple[int, int], int]:
+        """(item index, origin, label) of a tile of class ``cls``, drawn as training draws it
+        (a class without images falls back to the first class present)."""
+        i, origin = self._background(rng) if cls == NONE_IDX else (None, None)
+        if origin is not None:
+            return i, origin, NONE_IDX
+        pool = self.by_class[cls] if self.by_class[cls] else self.by_class[self.present[0]]
+        i = pool[int(rng.integers(len(pool)))]
+        it = self.items[i]
+        return i, crop_origin(it.pixels.shape, it.box, self.tile_px, rng, it.points), it.label
+
+    def none_candidates(self, n: int, key: tuple[int, ...]) -> list[tuple[int, tuple[int, int]]]:
+        """Up to ``n`` (item index, origin) of ``none`` tiles drawn as training draws them, a
+        pure function of ``key`` (integers): the pool that hard negatives are mined from."""
+        draws = (self._tile_of(NONE_IDX, np.random.default_rng([*key, k])) for k in range(n))
+        return [(i, origin) for i, origin, label in draws if label == NONE_IDX]
+
     def __getitem__(self, index: int) -> tuple[torch.Tensor, int]:
         if self.fixed is not None:
             i, origin, label = self.fixed[index]
             return model_input(make_tile(self.items[i], origin, self.tile_px)), label
         rng = np.random.default_rng([self.seed, self.epoch, index])
         cls = self._draw_class(rng)
-        origin = None
-        if cls == NONE_IDX and self.lesion_with_box and (not self.by_class[NONE_IDX] or rng.random() < self.background_fraction):
-            it = self.items[self.lesion_with_box[int(rng.integers(len(self.lesion_with_box)))]]
-            origin = background_origin(it.pixels.shape, it.box, self.tile_px, rng)
-        if origin is None:
-            pool = self.by_class[cls] if self.by_class[cls] else self.by_class[self.present[0]]
-            it = self.items[pool[int(rng.integers(len(pool)))]]
-            cls = it.label
-            origin = crop_origin(it.pixels.shape, it.box, self.tile_px, rng, it.points)
-        tile = make_tile(it, origin, self.tile_px)
-        return model_input(self.augment(tile, int(rng.integers(2**31)))), cls
+        if cls == NONE_IDX and self.hard and rng.random() < self.hard_share:
+            (i, origin), label = self.hard[int(rng.integers(len(self.hard)))], NONE_IDX
+        else:
+            i, origin, label = self._tile_of(cls, rng)
+        tile = make_tile(self.items[i], origin, self.tile_px)
+        return model_input(self.augment(tile, int(rng.integers(2**31)))), label

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
 import pytorch_lightning as pl
 from torch.utils.data import DataLoader
 
@@ -13,6 +14,7 @@ from calcvision.model.augment import Augment
 from calcvision.model.config import TrainConfig
 from calcvision.model.data import (CropDataset, Item, PhantomSpec, _phantoms_version as _simulator_version, local_items,
                                    phantom_items, scan_local, stratified_split)
+from calcvision.model.mining import mine_hard_negatives
 from calcvision.patterns import CLASSES
 
 
@@ -93,7 +95,28 @@ class CalcDataModule(pl.LightningDataModule):
 
     def train_dataloader(self) -> DataLoader:
         epoch = self.trainer.current_epoch if self.trainer is not None else 0
-        return self._loader(self.train_set(epoch))
+        ds = self.train_set(epoch)
+        self._mine(ds, epoch)
+        return self._loader(ds)
+
+    def _mine(self, ds: CropDataset, epoch: int) -> None:
+        """Give ``ds`` this epoch's hard negatives, mined with the network being trained."""
+        hn, trainer = self.cfg.data.hard_negatives, self.trainer
+        if hn is None or trainer is None or epoch < hn.start_epoch:
+            return
+        module = trainer.lightning_module
+        was_training = module.training
+        module.eval()
+        try:
+            hard, ev = mine_hard_negatives(lambda x: module(x.to(module.device)), ds, hn.pool, hn.keep,
+                                           (self.cfg.seed, epoch, 1), context=trainer.precision_plugin.forward_context)
+        finally:
+            module.train(was_training)
+        ds.hard, ds.hard_share = hard, hn.share
+        if trainer.logger is not None and len(ev):
+            trainer.logger.log_metrics({"mined_pool_false_alarm_rate": float((ev > 0.5).mean()),
+                                        "mined_kept_evidence": float(np.sort(ev)[::-1][:hn.keep].mean()),
+                                        "epoch": epoch}, step=trainer.global_step)
 
     def val_dataloader(self) -> DataLoader:
         return self._loader(self.val_set())
