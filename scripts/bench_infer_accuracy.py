@@ -12,6 +12,9 @@ the folder exactly as ``calcvision infer`` does and prints:
 - the ``none`` false-positive rate: ``none`` images called a lesion (target <= 3 %);
 - the fraction of correctly classified lesions whose box has IoU >= 0.3 with the true
   lesion box (target >= 90 %), and the median IoU.
+- what a stricter image-level decision would trade: `none` images called a lesion and
+  lesion images called `none` when an image is called a lesion only above a lesion
+  probability 1 - p_none of t.
 """
 
 from __future__ import annotations
@@ -115,6 +118,14 @@ def main() -> None:
     print(f"none false-positive rate: {none_fp:.3f} (target <= 0.03)")
     print(f"correct lesions with box IoU >= 0.3: {box_ok:.3f} of {len(ious)} (target >= 0.90); "
           f"median IoU {np.median(ious) if ious else float('nan'):.2f}")
+    # what a stricter image-level decision would trade: lesion probability 1 - p_none above t
+    is_none = np.array([t["label"] == NONE for t in truth if t["path"] in rows and rows[t["path"]]["status"] == "ok"])
+    p_lesion = np.array([1 - float(rows[t["path"]]["p_none"]) for t in truth
+                         if t["path"] in rows and rows[t["path"]]["status"] == "ok"])
+    print("calling an image a lesion only when its lesion probability 1 - p_none exceeds t:")
+    for t in (0.5, 0.7, 0.9, 0.97):
+        print(f"  t = {t:.2f}: none images called lesion {int((p_lesion[is_none] > t).sum())} of {int(is_none.sum())}, "
+              f"lesion images called none {int((p_lesion[~is_none] <= t).sum())} of {int((~is_none).sum())}")
 
 
 if __name__ == "__main__":

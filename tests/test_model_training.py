@@ -221,3 +221,20 @@ def test_hard_negative_mining_keeps_the_most_suspicious_none_tiles():
     drawn = [x for x, y in mined if y == NONE_IDX]
     assert len(drawn) > 150 and all(any(torch.equal(x, h) for h in hard_inputs) for x in drawn)
 
+
+def test_tile_operating_points_prints_matched_miss_rates(capsys):
+    """scripts/tile_operating_points.py: one row per model and seed; the share of lesion tiles
+    missed falls as the matched false-alarm rate rises, and the same model twice gives the
+    same row."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("tile_operating_points", "scripts/tile_operating_points.py")
+    script = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(script)
+    assert script.main(["--model", "calcvision/weights/default.safetensors", "--model",
+                        "calcvision/weights/default.safetensors", "--seed", "5", "--per-class", "2",
+                        "--fp", "0.05", "0.5", "--threads", "1"]) == 0
+    rows = [line.split() for line in capsys.readouterr().out.splitlines() if line.startswith("   5 ")]
+    assert len(rows) == 2 and rows[0][2:] == rows[1][2:]
+    own_fp, own_miss, at_low, at_high = (float(v) for v in rows[0][2:])
+    assert 0 <= own_fp <= 1 and 0 <= own_miss <= 1 and 0 <= at_high <= at_low <= 1

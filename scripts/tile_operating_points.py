@@ -1,0 +1,76 @@
+#!/usr/bin/env python
+"""Lesion-vs-`none` trade-off of one or more models at matched false-alarm rates.
+
+    PYTHONPATH=. .venv/bin/python scripts/tile_operating_points.py --model A.safetensors --model B.safetensors
+
+Two models can differ in where they operate (how readily a tile is called a lesion) as well
+as in how well they separate lesions from backgrounds. This script tells the two apart: on the
+held-out phantoms of each ``--seed`` (512 x 512, as ``calcvision evaluate --shape 512 512``)
+it scores every tile of the `none` images, tiled as ``calcvision infer`` tiles them (what a
+plate scan meets), and the lesion tiles of the evaluation plan, then prints for each model:
+- its own operating point (arg-max): the share of `none`-image tiles called a lesion and
+  the share of lesion tiles called `none`;
+- the share of lesion tiles missed when the threshold on the lesion evidence 1 - p_none is
+  set so that each model raises the same ``--fp`` share of false alarms over the `none`-image
+  tiles (lower is better separation, whatever the operating point).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+import numpy as np
+import torch
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from calcvision.model.checkpoint import load_model  # noqa: E402
+from calcvision.model.data import NONE_IDX, CropDataset, PhantomSpec, phantom_items  # noqa: E402
+from calcvision.model.evaluate import predict_logits  # noqa: E402
+from calcvision.model.preprocess import uint16_tile_stack  # noqa: E402
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--model", action="append", default=None, help="model file (repeat; default: the shipped model)")
+    ap.add_argument("--seed", type=int, action="append", default=None, help="phantom seed (repeat; default: 3 and 4)")
+    ap.add_argument("--per-class", type=int, default=None, help="phantoms per class (default: 60 for seed 3, else 40)")
+    ap.add_argument("--fp", type=float, nargs="+", default=[0.02, 0.05, 0.1],
+                    help="false-alarm shares of the none-image tiles to compare at")
+    ap.add_argument("--cache", default=None, help="phantom cache folder (as data.cache_dir)")
+    ap.add_argument("--threads", type=int, default=2)
+    args = ap.parse_args(argv)
+    torch.set_num_threads(args.threads)
+    models = [(m or "shipped", load_model(m)) for m in (args.model or [None])]
+    mpp, tile = models[0][1].meta["mm_per_pixel"], models[0][1].meta["tile_px"]
+    if any((m.meta["mm_per_pixel"], m.meta["tile_px"]) != (mpp, tile) for _, m in models):
+        raise SystemExit("the models must share mm_per_pixel and tile_px")
+    print(f"{'seed':>4} {'model':<32} {'none-image tiles -> lesion':>27} {'lesion tiles -> none':>21}  "
+          + "  ".join(f"missed @ FP {fp:.2f}" for fp in args.fp))
+    for seed in args.seed or [3, 4]:
+        n = args.per_class or (60 if seed == 3 else 40)
+        items = phantom_items(PhantomSpec(seed, n, (512, 512)), mpp, 576, 2, args.cache)
+        plan = CropDataset(items, tile, seed=seed)
+        full = torch.cat([torch.from_numpy(uint16_tile_stack(it.pixels, tile, (3 * tile) // 4)[0])[:, None]
+                          for it in items if it.label == NONE_IDX])
+        for name, m in models:
+            logits, labels = predict_logits(m.net, plan)
+            lesion = labels.numpy() != NONE_IDX
+            p_plan = torch.softmax(logits / m.temperature, 1).numpy()[lesion]
+            with torch.no_grad():
+                p_none = torch.cat([m.tile_probs(full[b:b + 256]) for b in range(0, len(full), 256)]).numpy()
+            e_none, e_lesion = 1 - p_none[:, NONE_IDX], 1 - p_plan[:, NONE_IDX]
+            own_fp = float((p_none.argmax(1) != NONE_IDX).mean())
+            own_miss = float((p_plan.argmax(1) == NONE_IDX).mean())
+            at = [float((e_lesion <= np.quantile(e_none, 1 - fp)).mean()) for fp in args.fp]
+            print(f"{seed:>4} {name[-32:]:<32} {own_fp:>27.3f} {own_miss:>21.3f}  " + "  ".join(f"{a:>15.3f}" for a in at))
+        print(f"     (seed {seed}, {n} phantoms per class: {len(full)} tiles of the none images, "
+              f"{len(p_plan)} lesion tiles)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
