@@ -191,39 +191,48 @@ def test_train_arms_share_phantoms_and_tabulate(tmp_path, capsys):
         arms.main(["--out", str(tmp_path), "--arm", "a/b"])
 
 
-def test_hard_negative_mining_keeps_the_most_suspicious_none_tiles():
-    """The miner keeps the candidates the network finds most lesion-like (here: brightest), all
-    of them `none` tiles away from any lesion box; a dataset given them draws its `none` tiles
-    from them at the configured share, and draws exactly as before without them."""
+def test_mining_keeps_the_hardest_tiles_of_a_class():
+    """The miner keeps the candidates of a class the network finds hardest (here: `none` tiles
+    that are brightest, lesion tiles that are darkest), all of them tiles of that class
+    (`none` ones away from any lesion box); a dataset given them draws that class's tiles from
+    them at the configured share, and draws every other tile exactly as before."""
     from calcvision.model.augment import Augment
     from calcvision.model.data import NONE_IDX, make_tile, model_input
-    from calcvision.model.mining import mine_hard_negatives
+    from calcvision.model.mining import mine_hard_examples
 
     items = phantom_items(PhantomSpec(5, 3, (256, 256), 0.2), 0.5, 160, 1)
     ds = CropDataset(items, 64, seed=1, length=400, augment=Augment(), epoch=2, none_share=0.5)
+    sheet = CLASSES.index("sheet")
 
-    def logits_of(x):  # lesion evidence rises with the tile's mean level
+    def logits_of(x):  # the brighter the tile, the more lesion-like
         m = x.mean(dim=(1, 2, 3))
         return torch.stack([m if c != NONE_IDX else -m for c in range(len(CLASSES))], dim=1)
 
-    hard, ev = mine_hard_negatives(logits_of, ds, pool=60, keep=10, key=(1, 2))
-    assert len(hard) == 10 and len(ev) == len(ds.none_candidates(60, (1, 2))) >= 50
-    level = [float(model_input(make_tile(items[i], o, 64)).mean()) for i, o in ds.none_candidates(60, (1, 2))]
-    kept = [float(model_input(make_tile(items[i], o, 64)).mean()) for i, o in hard]
-    assert sorted(kept) == pytest.approx(sorted(level)[-10:], abs=1e-4)  # the ten brightest candidates
+    def level(i, o):
+        return float(model_input(make_tile(items[i], o, 64)).mean())
+
+    hard, h = mine_hard_examples(logits_of, ds, NONE_IDX, pool=60, keep=10, key=(1, 2))
+    pool = ds.candidates(NONE_IDX, 60, (1, 2))
+    assert len(hard) == 10 and len(h) == len(pool) >= 50
+    assert sorted(level(i, o) for i, o in hard) == pytest.approx(sorted(level(i, o) for i, o in pool)[-10:], abs=1e-4)
     for i, (y, x) in hard:
         box = items[i].box
         assert items[i].label == NONE_IDX or x + 64 <= box[0] or x >= box[2] or y + 64 <= box[1] or y >= box[3]
+    hard_sheet, _ = mine_hard_examples(logits_of, ds, sheet, pool=12, keep=4, key=(1, 3))
+    pool = ds.candidates(sheet, 12, (1, 3))
+    assert all(items[i].label == sheet for i, _ in pool) and len(pool) == 12
+    assert sorted(level(i, o) for i, o in hard_sheet) == pytest.approx(sorted(level(i, o) for i, o in pool)[:4], abs=1e-4)
 
     ds.augment = lambda tile, seed: tile  # so that a drawn tile can be recognised
     plain = [ds[k] for k in range(400)]
-    ds.hard, ds.hard_share = hard, 1.0
+    ds.hard, ds.hard_share = {NONE_IDX: hard, sheet: hard_sheet}, {NONE_IDX: 1.0, sheet: 1.0}
     mined = [ds[k] for k in range(400)]
     assert [y for _, y in mined] == [y for _, y in plain]  # the class draws do not change
-    assert all(torch.equal(a[0], b[0]) for a, b in zip(mined, plain) if a[1] != NONE_IDX)
-    hard_inputs = [model_input(make_tile(items[i], o, 64)) for i, o in hard]
-    drawn = [x for x, y in mined if y == NONE_IDX]
-    assert len(drawn) > 150 and all(any(torch.equal(x, h) for h in hard_inputs) for x in drawn)
+    assert all(torch.equal(a[0], b[0]) for a, b in zip(mined, plain) if a[1] not in (NONE_IDX, sheet))
+    for cls, kept in ((NONE_IDX, hard), (sheet, hard_sheet)):
+        inputs = [model_input(make_tile(items[i], o, 64)) for i, o in kept]
+        drawn = [x for x, y in mined if y == cls]
+        assert len(drawn) > 20 and all(any(torch.equal(x, t) for t in inputs) for x in drawn)
 
 
 def test_tile_operating_points_prints_matched_miss_rates(capsys):

@@ -53,10 +53,11 @@ class LocalConfig(_Strict):
     val_fraction: float = 0.2
 
 
-class HardNegativeConfig(_Strict):
-    """Hard-negative mining (:mod:`calcvision.model.mining`): from epoch ``start_epoch`` (0-based)
-    on, ``pool`` candidate `none` tiles are scored at the start of each epoch and the ``keep``
-    most suspicious make up ``share`` of that epoch's `none` tiles."""
+class MiningConfig(_Strict):
+    """Hard-example mining (:mod:`calcvision.model.mining`): from epoch ``start_epoch`` (0-based)
+    on, ``pool`` candidate tiles of a class are scored at the start of each epoch and the
+    ``keep`` the network finds hardest (lowest probability of their own class) make up
+    ``share`` of that epoch's tiles of the class."""
 
     start_epoch: int = 4
     pool: int = 2560
@@ -81,7 +82,8 @@ class DataConfig(_Strict):
     background_fraction: float = 0.5
     balance: bool = True
     none_share: Optional[float] = None
-    hard_negatives: Optional[HardNegativeConfig] = None
+    hard_negatives: Optional[MiningConfig] = None  # mining of `none` tiles
+    hard_lesions: Optional[MiningConfig] = None  # mining of each lesion class's tiles (pool, keep per class)
     generate_workers: int = 2
     cache_dir: Optional[str] = None
 

@@ -354,9 +354,9 @@ class CropDataset(Dataset):
     seen as often as common ones (``none_share``: the probability of a ``none`` tile instead of
     1/7: a whole-plate scan meets mostly lesion-free tiles); a ``none`` draw takes, with probability
     ``background_fraction``, a tile away from the lesion of a lesion image (hard negatives).
-    ``hard``: (item index, tile origin) of mined hard negatives
-    (:mod:`calcvision.model.mining`); a ``none`` draw takes one of them with probability
-    ``hard_share``.
+    ``hard``: class index -> (item index, tile origin) of mined hard examples of that class
+    (:mod:`calcvision.model.mining`); a draw of that class takes one of them with probability
+    ``hard_share[class]``.
     Evaluation (``augment`` None): a fixed list, one tile per item plus one background tile
     per lesion item.
     """
@@ -364,13 +364,14 @@ class CropDataset(Dataset):
     def __init__(self, items: list[Item], tile_px: int, *, seed: int, length: int | None = None,
                  augment: Augment | None = None, balance: bool = True, background_fraction: float = 0.5,
                  none_share: float | None = None, epoch: int = 0,
-                 hard: list[tuple[int, tuple[int, int]]] = (), hard_share: float = 0.0) -> None:
+                 hard: dict[int, list[tuple[int, tuple[int, int]]]] | None = None,
+                 hard_share: dict[int, float] | None = None) -> None:
         if not items:
             raise InputError("no images to make tiles from")
         self.items, self.tile_px, self.seed, self.augment = items, tile_px, seed, augment
         self.balance, self.background_fraction, self.epoch = balance, background_fraction, epoch
         self.none_share = none_share
-        self.hard, self.hard_share = list(hard), float(hard_share)
+        self.hard, self.hard_share = dict(hard or {}), dict(hard_share or {})
         self.by_class = {c: [i for i, it in enumerate(items) if it.label == c] for c in range(len(CLASSES))}
         self.lesion_with_box = [i for i, it in enumerate(items) if it.label != NONE_IDX and it.box is not None]
         self.present = [c for c, v in self.by_class.items() if v]
@@ -427,11 +428,11 @@ class CropDataset(Dataset):
         it = self.items[i]
         return i, crop_origin(it.pixels.shape, it.box, self.tile_px, rng, it.points), it.label
 
-    def none_candidates(self, n: int, key: tuple[int, ...]) -> list[tuple[int, tuple[int, int]]]:
-        """Up to ``n`` (item index, origin) of ``none`` tiles drawn as training draws them, a
-        pure function of ``key`` (integers): the pool that hard negatives are mined from."""
-        draws = (self._tile_of(NONE_IDX, np.random.default_rng([*key, k])) for k in range(n))
-        return [(i, origin) for i, origin, label in draws if label == NONE_IDX]
+    def candidates(self, cls: int, n: int, key: tuple[int, ...]) -> list[tuple[int, tuple[int, int]]]:
+        """Up to ``n`` (item index, origin) of tiles of class ``cls`` drawn as training draws
+        them, a pure function of ``key`` (integers): the pool hard examples are mined from."""
+        draws = (self._tile_of(cls, np.random.default_rng([*key, k])) for k in range(n))
+        return [(i, origin) for i, origin, label in draws if label == cls]
 
     def __getitem__(self, index: int) -> tuple[torch.Tensor, int]:
         if self.fixed is not None:
@@ -439,8 +440,9 @@ class CropDataset(Dataset):
             return model_input(make_tile(self.items[i], origin, self.tile_px)), label
         rng = np.random.default_rng([self.seed, self.epoch, index])
         cls = self._draw_class(rng)
-        if cls == NONE_IDX and self.hard and rng.random() < self.hard_share:
-            (i, origin), label = self.hard[int(rng.integers(len(self.hard)))], NONE_IDX
+        hard = self.hard.get(cls)
+        if hard and rng.random() < self.hard_share.get(cls, 0.0):
+            (i, origin), label = hard[int(rng.integers(len(hard)))], cls
         else:
             i, origin, label = self._tile_of(cls, rng)
         tile = make_tile(self.items[i], origin, self.tile_px)

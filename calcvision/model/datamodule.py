@@ -12,9 +12,9 @@ from torch.utils.data import DataLoader
 from calcvision.errors import InputError
 from calcvision.model.augment import Augment
 from calcvision.model.config import TrainConfig
-from calcvision.model.data import (CropDataset, Item, PhantomSpec, _phantoms_version as _simulator_version, local_items,
-                                   phantom_items, scan_local, stratified_split)
-from calcvision.model.mining import mine_hard_negatives
+from calcvision.model.data import (NONE_IDX, CropDataset, Item, PhantomSpec, _phantoms_version as _simulator_version,
+                                   local_items, phantom_items, scan_local, stratified_split)
+from calcvision.model.mining import mine_hard_examples
 from calcvision.patterns import CLASSES
 
 
@@ -100,23 +100,28 @@ class CalcDataModule(pl.LightningDataModule):
         return self._loader(ds)
 
     def _mine(self, ds: CropDataset, epoch: int) -> None:
-        """Give ``ds`` this epoch's hard negatives, mined with the network being trained."""
-        hn, trainer = self.cfg.data.hard_negatives, self.trainer
-        if hn is None or trainer is None or epoch < hn.start_epoch:
+        """Give ``ds`` this epoch's hard examples, mined with the network being trained:
+        `none` tiles (``data.hard_negatives``) and each lesion class's (``data.hard_lesions``)."""
+        d, trainer = self.cfg.data, self.trainer
+        plans = [(NONE_IDX, d.hard_negatives, (self.cfg.seed, epoch, 1))]
+        plans += [(c, d.hard_lesions, (self.cfg.seed, epoch, 2, c)) for c in range(len(CLASSES)) if c != NONE_IDX]
+        plans = [(c, m, key) for c, m, key in plans if m is not None and epoch >= m.start_epoch]
+        if trainer is None or not plans:
             return
         module = trainer.lightning_module
         was_training = module.training
         module.eval()
+        logged: dict[str, list[float]] = {}
         try:
-            hard, ev = mine_hard_negatives(lambda x: module(x.to(module.device)), ds, hn.pool, hn.keep,
-                                           (self.cfg.seed, epoch, 1), context=trainer.precision_plugin.forward_context)
+            for c, m, key in plans:
+                hard, h = mine_hard_examples(lambda x: module(x.to(module.device)), ds, c, m.pool, m.keep, key,
+                                             context=trainer.precision_plugin.forward_context)
+                ds.hard[c], ds.hard_share[c] = hard, m.share
+                if len(h):
+                    name = "mined_pool_false_alarm_rate" if c == NONE_IDX else "mined_lesion_pool_miss_rate"
+                    logged.setdefault(name, []).append(float((h > 0.5).mean()))
         finally:
             module.train(was_training)
-        ds.hard, ds.hard_share = hard, hn.share
-        if trainer.logger is not None and len(ev):
-            trainer.logger.log_metrics({"mined_pool_false_alarm_rate": float((ev > 0.5).mean()),
-                                        "mined_kept_evidence": float(np.sort(ev)[::-1][:hn.keep].mean()),
-                                        "epoch": epoch}, step=trainer.global_step)
-
-    def val_dataloader(self) -> DataLoader:
-        return self._loader(self.val_set())
+        if trainer.logger is not None and logged:
+            trainer.logger.log_metrics({**{k: float(np.mean(v)) for k, v in logged.items()}, "epoch": epoch},
+                                       step=trainer.global_step)
