@@ -60,8 +60,10 @@ def test_tiny_phantom_training_learns_and_resumes(tmp_path):
     m2 = load_model(res2["model"])
     assert m2.meta["training"]["epochs"] == 5 and m2.meta["training"]["steps"] == 5 * 24  # continued from step 96
     assert not torch.equal(m2.net.fc.weight, model.net.fc.weight)
-    # the shipped recipe mines hard negatives from its 5th epoch: the resumed epoch did
+    # every epoch is validated, and the shipped recipe mines hard negatives from its 5th epoch:
+    # the resumed epoch did
     logged = [row for f in (tmp_path / "run" / "logs").glob("*/metrics.csv") for row in csv.DictReader(open(f))]
+    assert sorted(int(r["epoch"]) for r in logged if r.get("val_acc")) == [0, 1, 2, 3, 4]
     mined = [float(r["mined_pool_false_alarm_rate"]) for r in logged if r.get("mined_pool_false_alarm_rate")]
     assert len(mined) == 1 and 0.0 <= mined[0] <= 1.0
 

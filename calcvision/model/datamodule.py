@@ -125,3 +125,6 @@ class CalcDataModule(pl.LightningDataModule):
         if trainer.logger is not None and logged:
             trainer.logger.log_metrics({**{k: float(np.mean(v)) for k, v in logged.items()}, "epoch": epoch},
                                        step=trainer.global_step)
+
+    def val_dataloader(self) -> DataLoader:
+        return self._loader(self.val_set())
