@@ -92,7 +92,7 @@ def main() -> None:
     print(f"inference: {summary['seconds']:.1f} s, {summary['images_per_s']:.2f} images/s, status {summary['status']}")
 
     confusion = np.zeros((len(CLASSES), len(CLASSES)), int)
-    ious, not_ok = [], 0
+    ious, not_ok, lesion_prob = [], 0, []  # lesion_prob: (is a none image, 1 - p_none) of each ok image
     for t in truth:
         r = rows.get(t["path"])
         if r is None or r["status"] != "ok":
@@ -100,6 +100,7 @@ def main() -> None:
             continue
         i, j = CLASSES.index(t["label"]), CLASSES.index(r["pattern"])
         confusion[i, j] += 1
+        lesion_prob.append((t["label"] == NONE, 1 - float(r["p_none"])))
         if i == j and t["label"] != NONE:
             pred = tuple(int(r[f"roi_{k}"]) for k in ("x0", "y0", "x1", "y1"))
             ious.append(iou(pred, t["box"]))
@@ -119,9 +120,7 @@ def main() -> None:
     print(f"correct lesions with box IoU >= 0.3: {box_ok:.3f} of {len(ious)} (target >= 0.90); "
           f"median IoU {np.median(ious) if ious else float('nan'):.2f}")
     # what a stricter image-level decision would trade: lesion probability 1 - p_none above t
-    is_none = np.array([t["label"] == NONE for t in truth if t["path"] in rows and rows[t["path"]]["status"] == "ok"])
-    p_lesion = np.array([1 - float(rows[t["path"]]["p_none"]) for t in truth
-                         if t["path"] in rows and rows[t["path"]]["status"] == "ok"])
+    is_none, p_lesion = (np.array(v) for v in zip(*lesion_prob))
     print("calling an image a lesion only when its lesion probability 1 - p_none exceeds t:")
     for t in (0.5, 0.7, 0.9, 0.97):
         print(f"  t = {t:.2f}: none images called lesion {int((p_lesion[is_none] > t).sum())} of {int(is_none.sum())}, "

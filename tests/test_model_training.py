@@ -169,14 +169,20 @@ def test_crops_are_deterministic_and_balanced(tmp_path):
     assert not torch.equal(ds[17][0], a[0])
 
 
+def _script(name: str):
+    """Import ``scripts/<name>.py`` as a module."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location(name, f"scripts/{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
 def test_train_arms_share_phantoms_and_tabulate(tmp_path, capsys):
     """scripts/train_arms.py: the phantoms are generated once for all arms, each arm trains with
     its own overrides into its own files, and the table has one row of figures per arm."""
-    import importlib.util
-
-    spec = importlib.util.spec_from_file_location("train_arms", "scripts/train_arms.py")
-    arms = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(arms)
+    arms = _script("train_arms")
     common = [f"--set={o}" for o in TINY + PHANTOMS + ["trainer.max_epochs=1", "data.crops_per_epoch=128",
                                                        "evaluate.phantoms_per_class=3"]]
     rc = arms.main(["--out", str(tmp_path), "--parallel", "1", "--arm", "base", "--arm", "seed5", "seed=5", *common])
@@ -241,11 +247,7 @@ def test_tile_operating_points_prints_matched_miss_rates(capsys):
     """scripts/tile_operating_points.py: one row per model and seed; the share of lesion tiles
     missed falls as the matched false-alarm rate rises, and the same model twice gives the
     same row."""
-    import importlib.util
-
-    spec = importlib.util.spec_from_file_location("tile_operating_points", "scripts/tile_operating_points.py")
-    script = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(script)
+    script = _script("tile_operating_points")
     assert script.main(["--model", "calcvision/weights/default.safetensors", "--model",
                         "calcvision/weights/default.safetensors", "--seed", "5", "--per-class", "2",
                         "--fp", "0.05", "0.5", "--threads", "1"]) == 0
@@ -258,11 +260,7 @@ def test_tile_operating_points_prints_matched_miss_rates(capsys):
 def test_lesion_visibility_script_measures_detectability(capsys):
     """scripts/lesion_visibility.py: every lesion phantom gets a positive detectability and a
     call; the d' ranges account for every lesion."""
-    import importlib.util
-
-    spec = importlib.util.spec_from_file_location("lesion_visibility", "scripts/lesion_visibility.py")
-    script = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(script)
+    script = _script("lesion_visibility")
     d, peak = script.detectability("phlebolith_ring", 5, 0, (512, 512), 0.3)
     assert d > peak > 0
     assert script.main(["--seed", "5", "--per-class", "1", "--threads", "1"]) == 0
