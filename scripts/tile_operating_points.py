@@ -29,8 +29,7 @@ sys.path.insert(0, str(ROOT))
 
 from calcvision.model.checkpoint import load_model  # noqa: E402
 from calcvision.model.data import NONE_IDX, CropDataset, PhantomSpec, phantom_items  # noqa: E402
-from calcvision.model.evaluate import predict_logits  # noqa: E402
-from calcvision.model.preprocess import uint16_tile_stack  # noqa: E402
+from calcvision.model.evaluate import plate_tiles, predict_logits  # noqa: E402
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -54,8 +53,7 @@ def main(argv: list[str] | None = None) -> int:
         n = args.per_class or (60 if seed == 3 else 40)
         items = phantom_items(PhantomSpec(seed, n, (512, 512)), mpp, 576, 2, args.cache)
         plan = CropDataset(items, tile, seed=seed)
-        full = torch.cat([torch.from_numpy(uint16_tile_stack(it.pixels, tile, (3 * tile) // 4)[0])[:, None]
-                          for it in items if it.label == NONE_IDX])
+        full = torch.cat([plate_tiles(it.pixels, tile) for it in items if it.label == NONE_IDX])
         for name, m in models:
             logits, labels = predict_logits(m.net, plan)
             lesion = labels.numpy() != NONE_IDX

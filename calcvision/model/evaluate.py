@@ -110,6 +110,14 @@ def evaluate_net(net: nn.Module, temperature: float, dataset: Dataset, batch_siz
     return compute_metrics(probs, labels.numpy()), probs, labels.numpy()
 
 
+def plate_tiles(pixels: np.ndarray, tile_px: int) -> torch.Tensor:
+    """Every tile [N, 1, T, T] of a model-scale uint16 image, normalised and cut at stride 3/4
+    tile, as ``calcvision infer`` cuts a plate with its default overlap."""
+    from calcvision.model.preprocess import uint16_tile_stack
+
+    return torch.from_numpy(uint16_tile_stack(pixels, tile_px, (3 * tile_px) // 4)[0])[:, None]
+
+
 @torch.no_grad()
 def strongest_tiles(net: nn.Module, temperature: float, items: list, tile_px: int,
                     batch_size: int = 128, tta_tiles: int = 0) -> tuple[np.ndarray, np.ndarray, int, int]:
@@ -120,8 +128,6 @@ def strongest_tiles(net: nn.Module, temperature: float, items: list, tile_px: in
 
     Returns (winning tile probabilities [N, 7], labels [N], tiles of the ``none`` images, of
     which called lesion by argmax)."""
-    from calcvision.model.preprocess import uint16_tile_stack
-
     ni = CLASS_INDEX[NONE]
     net.eval()
 
@@ -130,7 +136,7 @@ def strongest_tiles(net: nn.Module, temperature: float, items: list, tile_px: in
 
     best, labels, none_tiles, none_tile_fp = [], [], 0, 0
     for it in items:  # item pixels are the uint16 levels inference tiles are cut from
-        x = torch.from_numpy(uint16_tile_stack(it.pixels, tile_px, (3 * tile_px) // 4)[0])[:, None]
+        x = plate_tiles(it.pixels, tile_px)
         probs = torch.cat([score(x[b:b + batch_size]) for b in range(0, len(x), batch_size)])
         probs = refine_strongest(probs, x, score, ni, tta_tiles)
         best.append(probs[int((1.0 - probs[:, ni]).argmax())].double().numpy())
