@@ -13,6 +13,8 @@ plate scan meets), and the lesion tiles of the evaluation plan, then prints for 
 - the share of lesion tiles missed when the threshold on the lesion evidence 1 - p_none is
   set so that each model raises the same ``--fp`` share of false alarms over the `none`-image
   tiles (lower is better separation, whatever the operating point).
+With ``--missed PNG``: a picture of the lesion tiles of the first seed that the first model
+calls `none` (at most 48, each with its lesion box in green, its class and 1 - p_none).
 """
 
 from __future__ import annotations
@@ -32,6 +34,29 @@ from calcvision.model.data import NONE_IDX, CropDataset, PhantomSpec, phantom_it
 from calcvision.model.evaluate import plate_tiles, predict_logits  # noqa: E402
 
 
+def missed_picture(plan: CropDataset, missed: list[int], evidence: np.ndarray, path: str, cols: int = 8) -> None:
+    """Tiles ``missed`` of the evaluation ``plan`` (at most 48), each scaled to its own range,
+    with its lesion box, class and lesion evidence."""
+    from PIL import Image, ImageDraw
+
+    from calcvision.patterns import CLASSES
+
+    t, shown = plan.tile_px, missed[:48]
+    sheet = Image.new("RGB", (t * cols, t * max(1, -(-len(shown) // cols))))
+    for j, (k, e) in enumerate(zip(shown, evidence)):
+        i, (oy, ox), label = plan.fixed[k]
+        x = plan[k][0][0].numpy()
+        x = ((x - x.min()) / max(float(x.max() - x.min()), 1e-9) * 255).astype(np.uint8)
+        im = Image.fromarray(x).convert("RGB")
+        draw = ImageDraw.Draw(im)
+        box = plan.items[i].box
+        if box is not None:
+            draw.rectangle([box[0] - ox, box[1] - oy, box[2] - ox, box[3] - oy], outline=(0, 255, 0))
+        draw.text((2, 2), f"{CLASSES[label][:12]} {e:.2f}", fill=(255, 64, 64))
+        sheet.paste(im, (t * (j % cols), t * (j // cols)))
+    sheet.save(path, optimize=True)
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--model", action="append", default=None, help="model file (repeat; default: the shipped model)")
@@ -41,6 +66,7 @@ def main(argv: list[str] | None = None) -> int:
                     help="false-alarm shares of the none-image tiles to compare at")
     ap.add_argument("--cache", default=None, help="phantom cache folder (as data.cache_dir)")
     ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--missed", default=None, help="PNG of the first model's missed lesion tiles of the first seed")
     args = ap.parse_args(argv)
     torch.set_num_threads(args.threads)
     models = [(m or "shipped", load_model(m)) for m in (args.model or [None])]
@@ -65,6 +91,12 @@ def main(argv: list[str] | None = None) -> int:
             own_miss = float((p_plan.argmax(1) == NONE_IDX).mean())
             at = [float((e_lesion <= np.quantile(e_none, 1 - fp)).mean()) for fp in args.fp]
             print(f"{seed:>4} {name[-32:]:<32} {own_fp:>27.3f} {own_miss:>21.3f}  " + "  ".join(f"{a:>15.3f}" for a in at))
+            if args.missed:
+                called_none = p_plan.argmax(1) == NONE_IDX
+                missed = np.nonzero(lesion)[0][called_none].tolist()
+                missed_picture(plan, missed, e_lesion[called_none], args.missed)
+                print(f"wrote {args.missed}: {min(48, len(missed))} of the {len(missed)} lesion tiles called none")
+                args.missed = None
         print(f"     (seed {seed}, {n} phantoms per class: {len(full)} tiles of the none images, "
               f"{len(p_plan)} lesion tiles)")
     return 0

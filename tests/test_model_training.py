@@ -243,18 +243,36 @@ def test_mining_keeps_the_hardest_tiles_of_a_class():
         assert len(drawn) > 20 and all(any(torch.equal(x, t) for t in inputs) for x in drawn)
 
 
-def test_tile_operating_points_prints_matched_miss_rates(capsys):
+def test_tile_operating_points_prints_matched_miss_rates(capsys, tmp_path):
     """scripts/tile_operating_points.py: one row per model and seed; the share of lesion tiles
     missed falls as the matched false-alarm rate rises, and the same model twice gives the
-    same row."""
+    same row; --missed draws the lesion tiles called none, eight to a row."""
     script = _script("tile_operating_points")
     assert script.main(["--model", "calcvision/weights/default.safetensors", "--model",
                         "calcvision/weights/default.safetensors", "--seed", "5", "--per-class", "2",
-                        "--fp", "0.05", "0.5", "--threads", "1"]) == 0
+                        "--fp", "0.05", "0.5", "--threads", "1", "--missed", str(tmp_path / "missed.png")]) == 0
+    picture = Image.open(tmp_path / "missed.png")
+    assert picture.width == 8 * 128 and picture.height % 128 == 0
     rows = [line.split() for line in capsys.readouterr().out.splitlines() if line.startswith("   5 ")]
     assert len(rows) == 2 and rows[0][2:] == rows[1][2:]
     own_fp, own_miss, at_low, at_high = (float(v) for v in rows[0][2:])
     assert 0 <= own_fp <= 1 and 0 <= own_miss <= 1 and 0 <= at_high <= at_low <= 1
+
+
+def test_image_operating_points_prints_separation_per_model(capsys):
+    """scripts/image_operating_points.py: one row per model and seed, plus the ensemble; the
+    average of two copies of a model is that model, and more false alarms allowed never
+    miss more lesion images."""
+    script = _script("image_operating_points")
+    assert script.main(["--model", "calcvision/weights/default.safetensors", "--model",
+                        "calcvision/weights/default.safetensors", "--ensemble", "--seed", "5", "--fit-seed", "6",
+                        "--per-class", "2", "--fp", "0.5", "1.0", "--threads", "1"]) == 0
+    rows = [line.split() for line in capsys.readouterr().out.splitlines() if line.startswith("   5 ")]
+    assert len(rows) == 3 and rows[0][2:] == rows[1][2:]
+    figures = [float(v) for v in rows[0][2:]]
+    assert [float(v) for v in rows[2][3:]] == pytest.approx(figures)  # "ensemble (mean)" is two words
+    assert all(0 <= v <= 1 for v in figures) and figures[-1] <= figures[-2]
+    assert script.auc(np.array([2.0, 3.0]), np.array([1.0, 2.0])) == pytest.approx(0.875)
 
 
 def test_lesion_visibility_script_measures_detectability(capsys):

@@ -119,32 +119,40 @@ def plate_tiles(pixels: np.ndarray, tile_px: int) -> torch.Tensor:
 
 
 @torch.no_grad()
-def strongest_tiles(net: nn.Module, temperature: float, items: list, tile_px: int,
-                    batch_size: int = 128, tta_tiles: int = 0) -> tuple[np.ndarray, np.ndarray, int, int]:
-    """Cover each image with tiles (stride 3/4 tile, as ``calcvision infer``), re-score the
-    ``tta_tiles`` most suspicious over eight views (``calcvision.model.tta``, as ``calcvision
-    infer``) and keep the calibrated probabilities of the tile with the strongest lesion
-    evidence (1 - p_none).
-
-    Returns (winning tile probabilities [N, 7], labels [N], tiles of the ``none`` images, of
-    which called lesion by argmax)."""
+def tile_maps(net: nn.Module, temperature: float, items: list, tile_px: int, batch_size: int = 128,
+              tta_tiles: int = 0) -> list[torch.Tensor]:
+    """Calibrated probabilities [N_i, 7] of every tile of each image, as ``calcvision infer``
+    scores them: tiles at stride 3/4 tile, the ``tta_tiles`` most suspicious re-scored over
+    eight views (``calcvision.model.tta``)."""
     ni = CLASS_INDEX[NONE]
     net.eval()
 
     def score(tiles: torch.Tensor) -> torch.Tensor:
         return torch.softmax(net(tiles) / temperature, 1)
 
-    best, labels, none_tiles, none_tile_fp = [], [], 0, 0
+    maps = []
     for it in items:  # item pixels are the uint16 levels inference tiles are cut from
         x = plate_tiles(it.pixels, tile_px)
         probs = torch.cat([score(x[b:b + batch_size]) for b in range(0, len(x), batch_size)])
-        probs = refine_strongest(probs, x, score, ni, tta_tiles)
-        best.append(probs[int((1.0 - probs[:, ni]).argmax())].double().numpy())
-        labels.append(it.label)
-        if it.label == ni:
-            none_tiles += len(x)
-            none_tile_fp += int((probs.argmax(1) != ni).sum())
-    return np.array(best).reshape(-1, len(CLASSES)), np.array(labels), none_tiles, none_tile_fp
+        maps.append(refine_strongest(probs, x, score, ni, tta_tiles))
+    return maps
+
+
+def strongest_tiles(net: nn.Module, temperature: float, items: list, tile_px: int,
+                    batch_size: int = 128, tta_tiles: int = 0) -> tuple[np.ndarray, np.ndarray, int, int]:
+    """Cover each image with tiles (``tile_maps``) and keep the calibrated probabilities of the
+    tile with the strongest lesion evidence (1 - p_none).
+
+    Returns (winning tile probabilities [N, 7], labels [N], tiles of the ``none`` images, of
+    which called lesion by argmax)."""
+    ni = CLASS_INDEX[NONE]
+    maps = tile_maps(net, temperature, items, tile_px, batch_size, tta_tiles)
+    best = [probs[int((1.0 - probs[:, ni]).argmax())].double().numpy() for probs in maps]
+    labels = np.array([it.label for it in items])
+    none_maps = [probs for probs, label in zip(maps, labels) if label == ni]
+    none_tiles = sum(len(probs) for probs in none_maps)
+    none_tile_fp = sum(int((probs.argmax(1) != ni).sum()) for probs in none_maps)
+    return np.array(best).reshape(-1, len(CLASSES)), labels, none_tiles, none_tile_fp
 
 
 def fit_image_calibration_on(net: nn.Module, temperature: float, items: list, tile_px: int,

@@ -1,0 +1,98 @@
+#!/usr/bin/env python
+"""Whole-image lesion-vs-`none` separation of one or more models (and of their average).
+
+    PYTHONPATH=. .venv/bin/python scripts/image_operating_points.py --model A.safetensors --model B.safetensors [--ensemble]
+
+``calcvision infer`` calls an image from its most suspicious tile, so what a user meets is the
+separation of lesion images from lesion-free ones by that tile's lesion evidence 1 - p_none,
+not the tile accuracy. On the held-out phantoms of each ``--seed`` (512 x 512, as
+``calcvision evaluate --shape 512 512``), tiled and scored as ``calcvision infer`` scores them
+(``calcvision.model.evaluate.tile_maps``), this prints for each model:
+- AUC: the probability that a lesion image's strongest evidence exceeds a lesion-free image's;
+- its decisions with an image calibration fitted, as training fits it, on the validation
+  phantoms of ``--fit-seed``: accuracy, lesion-free images called a lesion, lesion images
+  called `none`, lesion images given the wrong pattern;
+- the share of lesion images missed when the threshold on the evidence lets each model call
+  the same ``--fp`` share of the lesion-free images a lesion (lower is better separation).
+``--ensemble`` adds the average of the models' tile probabilities as one more model.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+import numpy as np
+import torch
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from calcvision.model.calibration import fit_image_calibration, image_probs  # noqa: E402
+from calcvision.model.checkpoint import load_model  # noqa: E402
+from calcvision.model.data import NONE_IDX, PhantomSpec, phantom_items  # noqa: E402
+from calcvision.model.evaluate import tile_maps  # noqa: E402
+
+
+def strongest(maps: list[torch.Tensor]) -> np.ndarray:
+    """The probabilities [N, 7] of each image's tile with the strongest lesion evidence."""
+    return np.array([m[int((1.0 - m[:, NONE_IDX]).argmax())].double().numpy() for m in maps])
+
+
+def auc(pos: np.ndarray, neg: np.ndarray) -> float:
+    """P(a positive scores above a negative), ties counted half."""
+    return float((pos[:, None] > neg[None, :]).mean() + 0.5 * (pos[:, None] == neg[None, :]).mean())
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--model", action="append", default=None, help="model file (repeat; default: the shipped model)")
+    ap.add_argument("--ensemble", action="store_true", help="also the average of the models' tile probabilities")
+    ap.add_argument("--seed", type=int, action="append", default=None, help="phantom seed (repeat; default: 3 and 4)")
+    ap.add_argument("--fit-seed", type=int, default=2, help="validation phantoms the image calibration is fitted on")
+    ap.add_argument("--per-class", type=int, default=None, help="phantoms per class (default: 60 for seed 3, else 40)")
+    ap.add_argument("--fp", type=float, nargs="+", default=[0.05, 0.1, 0.2],
+                    help="shares of the lesion-free images called a lesion to compare at")
+    ap.add_argument("--cache", default=None, help="phantom cache folder (as data.cache_dir)")
+    ap.add_argument("--threads", type=int, default=2)
+    args = ap.parse_args(argv)
+    torch.set_num_threads(args.threads)
+    models = [(m or "shipped", load_model(m)) for m in (args.model or [None])]
+    mpp, tile = models[0][1].meta["mm_per_pixel"], models[0][1].meta["tile_px"]
+    if any((m.meta["mm_per_pixel"], m.meta["tile_px"]) != (mpp, tile) for _, m in models):
+        raise SystemExit("the models must share mm_per_pixel and tile_px")
+
+    names = [name for name, _ in models] + (["ensemble (mean)"] if args.ensemble else [])
+
+    def scored(seed: int) -> tuple[list[np.ndarray], np.ndarray]:
+        """The strongest tile of each image, per entry of ``names``, and the labels."""
+        n = args.per_class or (60 if seed == 3 else 40)
+        items = phantom_items(PhantomSpec(seed, n, (512, 512)), mpp, 576, 2, args.cache)
+        maps = [tile_maps(m.net, m.temperature, items, tile, tta_tiles=m.tta_tiles) for _, m in models]
+        best = [strongest(v) for v in maps]
+        if args.ensemble:
+            best.append(strongest([torch.stack(ms).mean(0) for ms in zip(*maps)]))
+        return best, np.array([it.label for it in items])
+
+    fit_best, fit_labels = scored(args.fit_seed)
+    calib = [fit_image_calibration(1.0 - b[:, NONE_IDX], fit_labels != NONE_IDX) for b in fit_best]
+    print(f"{'seed':>4} {'model':<32} {'AUC':>6} {'accuracy':>9} {'none -> lesion':>15} {'lesion -> none':>15} "
+          f"{'wrong pattern':>14}  " + "  ".join(f"missed @ FP {fp:.2f}" for fp in args.fp))
+    for seed in args.seed or [3, 4]:
+        best, labels = scored(seed)
+        none = labels == NONE_IDX
+        for name, b, cal in zip(names, best, calib):
+            e = 1.0 - b[:, NONE_IDX]
+            pred = image_probs(b, NONE_IDX, *cal).argmax(1)
+            at = [float((e[~none] <= np.quantile(e[none], 1 - fp)).mean()) for fp in args.fp]
+            print(f"{seed:>4} {name[-32:]:<32} {auc(e[~none], e[none]):>6.3f} {(pred == labels).mean():>9.3f} "
+                  f"{(pred[none] != NONE_IDX).mean():>15.3f} {(pred[~none] == NONE_IDX).mean():>15.3f} "
+                  f"{((pred != labels) & (pred != NONE_IDX))[~none].mean():>14.3f}  " + "  ".join(f"{a:>15.3f}" for a in at))
+        print(f"     (seed {seed}: {int(none.sum())} lesion-free and {int((~none).sum())} lesion images; "
+              f"image calibration fitted on seed {args.fit_seed})")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
