@@ -28,10 +28,12 @@ import torch
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "scripts"))
+
+from tile_operating_points import comparison_arguments, compared_models, held_out  # noqa: E402
 
 from calcvision.model.calibration import fit_image_calibration, image_probs  # noqa: E402
-from calcvision.model.checkpoint import load_model  # noqa: E402
-from calcvision.model.data import NONE_IDX, PhantomSpec, phantom_items  # noqa: E402
+from calcvision.model.data import NONE_IDX  # noqa: E402
 from calcvision.model.evaluate import tile_maps  # noqa: E402
 
 
@@ -47,28 +49,20 @@ def auc(pos: np.ndarray, neg: np.ndarray) -> float:
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--model", action="append", default=None, help="model file (repeat; default: the shipped model)")
+    comparison_arguments(ap)
     ap.add_argument("--ensemble", action="store_true", help="also the average of the models' tile probabilities")
-    ap.add_argument("--seed", type=int, action="append", default=None, help="phantom seed (repeat; default: 3 and 4)")
     ap.add_argument("--fit-seed", type=int, default=2, help="validation phantoms the image calibration is fitted on")
-    ap.add_argument("--per-class", type=int, default=None, help="phantoms per class (default: 60 for seed 3, else 40)")
     ap.add_argument("--fp", type=float, nargs="+", default=[0.05, 0.1, 0.2],
                     help="shares of the lesion-free images called a lesion to compare at")
-    ap.add_argument("--cache", default=None, help="phantom cache folder (as data.cache_dir)")
-    ap.add_argument("--threads", type=int, default=2)
     args = ap.parse_args(argv)
     torch.set_num_threads(args.threads)
-    models = [(m or "shipped", load_model(m)) for m in (args.model or [None])]
-    mpp, tile = models[0][1].meta["mm_per_pixel"], models[0][1].meta["tile_px"]
-    if any((m.meta["mm_per_pixel"], m.meta["tile_px"]) != (mpp, tile) for _, m in models):
-        raise SystemExit("the models must share mm_per_pixel and tile_px")
+    models, mpp, tile = compared_models(args.model)
 
     names = [name for name, _ in models] + (["ensemble (mean)"] if args.ensemble else [])
 
     def scored(seed: int) -> tuple[list[np.ndarray], np.ndarray]:
         """The strongest tile of each image, per entry of ``names``, and the labels."""
-        n = args.per_class or (60 if seed == 3 else 40)
-        items = phantom_items(PhantomSpec(seed, n, (512, 512)), mpp, 576, 2, args.cache)
+        items = held_out(seed, args.per_class, mpp, args.cache)
         maps = [tile_maps(m.net, m.temperature, items, tile, tta_tiles=m.tta_tiles) for _, m in models]
         best = [strongest(v) for v in maps]
         if args.ensemble:

@@ -32,14 +32,13 @@ sys.path.insert(0, str(ROOT))
 from calcvision.model.checkpoint import load_model  # noqa: E402
 from calcvision.model.data import NONE_IDX, CropDataset, PhantomSpec, phantom_items  # noqa: E402
 from calcvision.model.evaluate import plate_tiles, predict_logits  # noqa: E402
+from calcvision.patterns import CLASSES  # noqa: E402
 
 
 def missed_picture(plan: CropDataset, missed: list[int], evidence: np.ndarray, path: str, cols: int = 8) -> None:
     """Tiles ``missed`` of the evaluation ``plan`` (at most 48), each scaled to its own range,
     with its lesion box, class and lesion evidence."""
     from PIL import Image, ImageDraw
-
-    from calcvision.patterns import CLASSES
 
     t, shown = plan.tile_px, missed[:48]
     sheet = Image.new("RGB", (t * cols, t * max(1, -(-len(shown) // cols))))
@@ -57,27 +56,43 @@ def missed_picture(plan: CropDataset, missed: list[int], evidence: np.ndarray, p
     sheet.save(path, optimize=True)
 
 
-def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def comparison_arguments(ap: argparse.ArgumentParser) -> None:
+    """The options every model comparison on held-out phantoms takes."""
     ap.add_argument("--model", action="append", default=None, help="model file (repeat; default: the shipped model)")
     ap.add_argument("--seed", type=int, action="append", default=None, help="phantom seed (repeat; default: 3 and 4)")
     ap.add_argument("--per-class", type=int, default=None, help="phantoms per class (default: 60 for seed 3, else 40)")
-    ap.add_argument("--fp", type=float, nargs="+", default=[0.02, 0.05, 0.1],
-                    help="false-alarm shares of the none-image tiles to compare at")
     ap.add_argument("--cache", default=None, help="phantom cache folder (as data.cache_dir)")
     ap.add_argument("--threads", type=int, default=2)
-    ap.add_argument("--missed", default=None, help="PNG of the first model's missed lesion tiles of the first seed")
-    args = ap.parse_args(argv)
-    torch.set_num_threads(args.threads)
-    models = [(m or "shipped", load_model(m)) for m in (args.model or [None])]
+
+
+def compared_models(paths: list[str] | None) -> tuple[list[tuple[str, object]], float, int]:
+    """(name, model) for each path (None: the shipped model), and their shared mm/pixel and tile size."""
+    models = [(m or "shipped", load_model(m)) for m in (paths or [None])]
     mpp, tile = models[0][1].meta["mm_per_pixel"], models[0][1].meta["tile_px"]
     if any((m.meta["mm_per_pixel"], m.meta["tile_px"]) != (mpp, tile) for _, m in models):
         raise SystemExit("the models must share mm_per_pixel and tile_px")
+    return models, mpp, tile
+
+
+def held_out(seed: int, per_class: int | None, mm_per_pixel: float, cache: str | None) -> list:
+    """The 512 x 512 phantoms of ``seed`` at model scale (``per_class`` default: 60 for seed 3, else 40)."""
+    n = per_class or (60 if seed == 3 else 40)
+    return phantom_items(PhantomSpec(seed, n, (512, 512)), mm_per_pixel, 576, 2, cache)
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    comparison_arguments(ap)
+    ap.add_argument("--fp", type=float, nargs="+", default=[0.02, 0.05, 0.1],
+                    help="false-alarm shares of the none-image tiles to compare at")
+    ap.add_argument("--missed", default=None, help="PNG of the first model's missed lesion tiles of the first seed")
+    args = ap.parse_args(argv)
+    torch.set_num_threads(args.threads)
+    models, mpp, tile = compared_models(args.model)
     print(f"{'seed':>4} {'model':<32} {'none-image tiles -> lesion':>27} {'lesion tiles -> none':>21}  "
           + "  ".join(f"missed @ FP {fp:.2f}" for fp in args.fp))
     for seed in args.seed or [3, 4]:
-        n = args.per_class or (60 if seed == 3 else 40)
-        items = phantom_items(PhantomSpec(seed, n, (512, 512)), mpp, 576, 2, args.cache)
+        items = held_out(seed, args.per_class, mpp, args.cache)
         plan = CropDataset(items, tile, seed=seed)
         full = torch.cat([plate_tiles(it.pixels, tile) for it in items if it.label == NONE_IDX])
         for name, m in models:
@@ -97,7 +112,7 @@ def main(argv: list[str] | None = None) -> int:
                 missed_picture(plan, missed, e_lesion[called_none], args.missed)
                 print(f"wrote {args.missed}: {min(48, len(missed))} of the {len(missed)} lesion tiles called none")
                 args.missed = None
-        print(f"     (seed {seed}, {n} phantoms per class: {len(full)} tiles of the none images, "
+        print(f"     (seed {seed}, {len(items) // len(CLASSES)} phantoms per class: {len(full)} tiles of the none images, "
               f"{len(p_plan)} lesion tiles)")
     return 0
 
