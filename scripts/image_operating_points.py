@@ -34,12 +34,7 @@ from tile_operating_points import comparison_arguments, compared_models, held_ou
 
 from calcvision.model.calibration import fit_image_calibration, image_probs  # noqa: E402
 from calcvision.model.data import NONE_IDX  # noqa: E402
-from calcvision.model.evaluate import tile_maps  # noqa: E402
-
-
-def strongest(maps: list[torch.Tensor]) -> np.ndarray:
-    """The probabilities [N, 7] of each image's tile with the strongest lesion evidence."""
-    return np.array([m[int((1.0 - m[:, NONE_IDX]).argmax())].double().numpy() for m in maps])
+from calcvision.model.evaluate import strongest_of, tile_maps  # noqa: E402
 
 
 def auc(pos: np.ndarray, neg: np.ndarray) -> float:
@@ -64,9 +59,9 @@ def main(argv: list[str] | None = None) -> int:
         """The strongest tile of each image, per entry of ``names``, and the labels."""
         items = held_out(seed, args.per_class, mpp, args.cache)
         maps = [tile_maps(m.net, m.temperature, items, tile, tta_tiles=m.tta_tiles) for _, m in models]
-        best = [strongest(v) for v in maps]
+        best = [strongest_of(v) for v in maps]
         if args.ensemble:
-            best.append(strongest([torch.stack(ms).mean(0) for ms in zip(*maps)]))
+            best.append(strongest_of([torch.stack(ms).mean(0) for ms in zip(*maps)]))
         return best, np.array([it.label for it in items])
 
     fit_best, fit_labels = scored(args.fit_seed)

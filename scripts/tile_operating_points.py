@@ -89,6 +89,7 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
     torch.set_num_threads(args.threads)
     models, mpp, tile = compared_models(args.model)
+    missed_png = args.missed  # drawn once: the first model on the first seed
     print(f"{'seed':>4} {'model':<32} {'none-image tiles -> lesion':>27} {'lesion tiles -> none':>21}  "
           + "  ".join(f"missed @ FP {fp:.2f}" for fp in args.fp))
     for seed in args.seed or [3, 4]:
@@ -106,12 +107,12 @@ def main(argv: list[str] | None = None) -> int:
             own_miss = float((p_plan.argmax(1) == NONE_IDX).mean())
             at = [float((e_lesion <= np.quantile(e_none, 1 - fp)).mean()) for fp in args.fp]
             print(f"{seed:>4} {name[-32:]:<32} {own_fp:>27.3f} {own_miss:>21.3f}  " + "  ".join(f"{a:>15.3f}" for a in at))
-            if args.missed:
+            if missed_png:
                 called_none = p_plan.argmax(1) == NONE_IDX
                 missed = np.nonzero(lesion)[0][called_none].tolist()
-                missed_picture(plan, missed, e_lesion[called_none], args.missed)
-                print(f"wrote {args.missed}: {min(48, len(missed))} of the {len(missed)} lesion tiles called none")
-                args.missed = None
+                missed_picture(plan, missed, e_lesion[called_none], missed_png)
+                print(f"wrote {missed_png}: {min(48, len(missed))} of the {len(missed)} lesion tiles called none")
+                missed_png = None
         print(f"     (seed {seed}, {len(items) // len(CLASSES)} phantoms per class: {len(full)} tiles of the none images, "
               f"{len(p_plan)} lesion tiles)")
     return 0

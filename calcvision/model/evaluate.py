@@ -138,6 +138,14 @@ def tile_maps(net: nn.Module, temperature: float, items: list, tile_px: int, bat
     return maps
 
 
+def strongest_of(maps: list[torch.Tensor]) -> np.ndarray:
+    """The probabilities [N, 7] (float64) of each image's tile with the strongest lesion
+    evidence 1 - p_none, from its tile map [N_i, 7] (``tile_maps``)."""
+    ni = CLASS_INDEX[NONE]
+    best = [probs[int((1.0 - probs[:, ni]).argmax())].double().numpy() for probs in maps]
+    return np.array(best).reshape(-1, len(CLASSES))
+
+
 def strongest_tiles(net: nn.Module, temperature: float, items: list, tile_px: int,
                     batch_size: int = 128, tta_tiles: int = 0) -> tuple[np.ndarray, np.ndarray, int, int]:
     """Cover each image with tiles (``tile_maps``) and keep the calibrated probabilities of the
@@ -147,12 +155,11 @@ def strongest_tiles(net: nn.Module, temperature: float, items: list, tile_px: in
     which called lesion by argmax)."""
     ni = CLASS_INDEX[NONE]
     maps = tile_maps(net, temperature, items, tile_px, batch_size, tta_tiles)
-    best = [probs[int((1.0 - probs[:, ni]).argmax())].double().numpy() for probs in maps]
     labels = np.array([it.label for it in items])
     none_maps = [probs for probs, label in zip(maps, labels) if label == ni]
     none_tiles = sum(len(probs) for probs in none_maps)
     none_tile_fp = sum(int((probs.argmax(1) != ni).sum()) for probs in none_maps)
-    return np.array(best).reshape(-1, len(CLASSES)), labels, none_tiles, none_tile_fp
+    return strongest_of(maps), labels, none_tiles, none_tile_fp
 
 
 def fit_image_calibration_on(net: nn.Module, temperature: float, items: list, tile_px: int,
