@@ -35,6 +35,7 @@ from tile_operating_points import comparison_arguments, compared_models, held_ou
 from calcvision.model.calibration import fit_image_calibration, image_probs  # noqa: E402
 from calcvision.model.data import NONE_IDX  # noqa: E402
 from calcvision.model.evaluate import strongest_of, tile_maps  # noqa: E402
+from calcvision.model.preprocess import DEFAULT_OVERLAP  # noqa: E402
 
 
 def auc(pos: np.ndarray, neg: np.ndarray) -> float:
@@ -47,6 +48,8 @@ def main(argv: list[str] | None = None) -> int:
     comparison_arguments(ap)
     ap.add_argument("--ensemble", action="store_true", help="also the average of the models' tile probabilities")
     ap.add_argument("--fit-seed", type=int, default=2, help="validation phantoms the image calibration is fitted on")
+    ap.add_argument("--overlap", type=float, default=DEFAULT_OVERLAP,
+                    help="share of a tile its neighbours overlap, as calcvision infer --overlap (default %(default)s)")
     ap.add_argument("--fp", type=float, nargs="+", default=[0.05, 0.1, 0.2],
                     help="shares of the lesion-free images called a lesion to compare at")
     args = ap.parse_args(argv)
@@ -58,7 +61,8 @@ def main(argv: list[str] | None = None) -> int:
     def scored(seed: int) -> tuple[list[np.ndarray], np.ndarray]:
         """The strongest tile of each image, per entry of ``names``, and the labels."""
         items = held_out(seed, args.per_class, mpp, args.cache)
-        maps = [tile_maps(m.net, m.temperature, items, tile, tta_tiles=m.tta_tiles) for _, m in models]
+        maps = [tile_maps(m.net, m.temperature, items, tile, tta_tiles=m.tta_tiles, overlap=args.overlap)
+                for _, m in models]
         best = [strongest_of(v) for v in maps]
         if args.ensemble:
             best.append(strongest_of([torch.stack(ms).mean(0) for ms in zip(*maps)]))
@@ -79,7 +83,7 @@ def main(argv: list[str] | None = None) -> int:
                   f"{(pred[none] != NONE_IDX).mean():>15.3f} {(pred[~none] == NONE_IDX).mean():>15.3f} "
                   f"{((pred != labels) & (pred != NONE_IDX))[~none].mean():>14.3f}  " + "  ".join(f"{a:>15.3f}" for a in at))
         print(f"     (seed {seed}: {int(none.sum())} lesion-free and {int((~none).sum())} lesion images; "
-              f"image calibration fitted on seed {args.fit_seed})")
+              f"image calibration fitted on seed {args.fit_seed}; tile overlap {args.overlap})")
     return 0
 
 

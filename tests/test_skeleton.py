@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 from calcvision import __version__
-from calcvision.model.preprocess import normalise_tile, resample_to_scale, tile_grid
+from calcvision.model.preprocess import DEFAULT_OVERLAP, normalise_tile, resample_to_scale, tile_grid, tile_stride
 from calcvision.patterns import CLASSES, class_index, probability_columns
 
 
@@ -41,6 +41,26 @@ def test_tile_grid_covers_image():
         assert y + 128 <= 300 and x + 128 <= 200
         cover[y:y + 128, x:x + 128] = True
     assert cover.all()
+
+
+def test_evaluation_tiles_a_plate_as_infer_does_at_any_overlap():
+    """``evaluate.plate_tiles`` cuts at the stride ``calcvision infer --overlap`` uses."""
+    from calcvision.infer.predict import prepare, scale_params
+    from calcvision.io.radiograph import Provenance, Radiograph
+    from calcvision.model.evaluate import plate_tiles
+    from calcvision.model.preprocess import quantise
+
+    assert tile_stride(128) == 96 and tile_stride(128, 0.5) == 64 and DEFAULT_OVERLAP == 0.25
+
+    class Meta:
+        meta = {"mm_per_pixel": 0.3, "tile_px": 64}
+
+    img = np.random.default_rng(1).random((300, 200), dtype=np.float32)
+    for overlap in (0.25, 0.5):
+        prep = prepare(Radiograph(img, (0.3, 0.3), "PixelSpacing", Provenance("mem")), scale_params(Meta, overlap))
+        tiles = plate_tiles(quantise(resample_to_scale(img, (0.3, 0.3), 0.3)), 64, overlap)
+        assert tiles.shape == prep.tiles.shape and np.allclose(tiles.numpy(), prep.tiles)
+    assert len(plate_tiles(quantise(img), 64, 0.5)) > len(plate_tiles(quantise(img), 64))
 
 
 def test_normalise_tile_invariant_to_window_and_offset():

@@ -46,16 +46,11 @@ from calcvision.errors import InputError
 from calcvision.io.radiograph import Radiograph
 from calcvision.model.calibration import image_probs
 from calcvision.model.cam import grad_cam
-from calcvision.model.preprocess import quantise, resample_to_scale, uint16_tile_stack
+from calcvision.model.preprocess import DEFAULT_OVERLAP, quantise, resample_to_scale, tile_stride, uint16_tile_stack
 from calcvision.model.tta import refine_strongest
 from calcvision.patterns import CLASSES, NONE
 
 NONE_INDEX = CLASSES.index(NONE)
-DEFAULT_OVERLAP = 0.25
-"""Fraction of a tile shared with its neighbour: every object up to this fraction of a tile
-wide lies wholly inside at least one tile (0.25 of the shipped 38 mm tile: 9.6 mm, the size
-of a phlebolith or a rice grain; larger lesions were learnt from crops inside them). 0.5
-halves that risk at about twice the CNN time; see the speed benchmark."""
 
 Box = tuple[int, int, int, int]
 
@@ -70,7 +65,7 @@ class ScaleParams:
 
     @property
     def stride_px(self) -> int:
-        return max(1, int(round(self.tile_px * (1.0 - self.overlap))))
+        return tile_stride(self.tile_px, self.overlap)
 
 
 def scale_params(model, overlap: float = DEFAULT_OVERLAP) -> ScaleParams:

@@ -13,6 +13,7 @@ from torch import nn
 from torch.utils.data import DataLoader, Dataset
 
 from calcvision.model.calibration import ece_if_calibrated, expected_calibration_error
+from calcvision.model.preprocess import DEFAULT_OVERLAP, tile_stride, uint16_tile_stack
 from calcvision.model.tta import refine_strongest
 from calcvision.patterns import CLASS_INDEX, CLASSES, NONE
 
@@ -110,20 +111,18 @@ def evaluate_net(net: nn.Module, temperature: float, dataset: Dataset, batch_siz
     return compute_metrics(probs, labels.numpy()), probs, labels.numpy()
 
 
-def plate_tiles(pixels: np.ndarray, tile_px: int) -> torch.Tensor:
-    """Every tile [N, 1, T, T] of a model-scale uint16 image, normalised and cut at stride 3/4
-    tile, as ``calcvision infer`` cuts a plate with its default overlap."""
-    from calcvision.model.preprocess import uint16_tile_stack
-
-    return torch.from_numpy(uint16_tile_stack(pixels, tile_px, (3 * tile_px) // 4)[0])[:, None]
+def plate_tiles(pixels: np.ndarray, tile_px: int, overlap: float = DEFAULT_OVERLAP) -> torch.Tensor:
+    """Every tile [N, 1, T, T] of a model-scale uint16 image, normalised and cut as
+    ``calcvision infer --overlap`` cuts a plate (default: its default overlap)."""
+    return torch.from_numpy(uint16_tile_stack(pixels, tile_px, tile_stride(tile_px, overlap))[0])[:, None]
 
 
 @torch.no_grad()
 def tile_maps(net: nn.Module, temperature: float, items: list, tile_px: int, batch_size: int = 128,
-              tta_tiles: int = 0) -> list[torch.Tensor]:
+              tta_tiles: int = 0, overlap: float = DEFAULT_OVERLAP) -> list[torch.Tensor]:
     """Calibrated probabilities [N_i, 7] of every tile of each image, as ``calcvision infer``
-    scores them: tiles at stride 3/4 tile, the ``tta_tiles`` most suspicious re-scored over
-    eight views (``calcvision.model.tta``)."""
+    scores them: tiles sharing ``overlap`` with their neighbours, the ``tta_tiles`` most
+    suspicious re-scored over eight views (``calcvision.model.tta``)."""
     ni = CLASS_INDEX[NONE]
     net.eval()
 
@@ -132,7 +131,7 @@ def tile_maps(net: nn.Module, temperature: float, items: list, tile_px: int, bat
 
     maps = []
     for it in items:  # item pixels are the uint16 levels inference tiles are cut from
-        x = plate_tiles(it.pixels, tile_px)
+        x = plate_tiles(it.pixels, tile_px, overlap)
         probs = torch.cat([score(x[b:b + batch_size]) for b in range(0, len(x), batch_size)])
         maps.append(refine_strongest(probs, x, score, ni, tta_tiles))
     return maps
