@@ -1,11 +1,12 @@
 import subprocess
 import sys
+from types import SimpleNamespace
 
 import numpy as np
 import pytest
 
 from calcvision import __version__
-from calcvision.model.preprocess import DEFAULT_OVERLAP, normalise_tile, resample_to_scale, tile_grid, tile_stride
+from calcvision.model.preprocess import normalise_tile, resample_to_scale, tile_grid
 from calcvision.patterns import CLASSES, class_index, probability_columns
 
 
@@ -48,16 +49,14 @@ def test_evaluation_tiles_a_plate_as_infer_does_at_any_overlap():
     from calcvision.infer.predict import prepare, scale_params
     from calcvision.io.radiograph import Provenance, Radiograph
     from calcvision.model.evaluate import plate_tiles
-    from calcvision.model.preprocess import quantise
+    from calcvision.model.preprocess import DEFAULT_OVERLAP, quantise, tile_stride
 
     assert tile_stride(128) == 96 and tile_stride(128, 0.5) == 64 and DEFAULT_OVERLAP == 0.25
 
-    class Meta:
-        meta = {"mm_per_pixel": 0.3, "tile_px": 64}
-
+    model = SimpleNamespace(meta={"mm_per_pixel": 0.3, "tile_px": 64})
     img = np.random.default_rng(1).random((300, 200), dtype=np.float32)
     for overlap in (0.25, 0.5):
-        prep = prepare(Radiograph(img, (0.3, 0.3), "PixelSpacing", Provenance("mem")), scale_params(Meta, overlap))
+        prep = prepare(Radiograph(img, (0.3, 0.3), "PixelSpacing", Provenance("mem")), scale_params(model, overlap))
         tiles = plate_tiles(quantise(resample_to_scale(img, (0.3, 0.3), 0.3)), 64, overlap)
         assert tiles.shape == prep.tiles.shape and np.allclose(tiles.numpy(), prep.tiles)
     assert len(plate_tiles(quantise(img), 64, 0.5)) > len(plate_tiles(quantise(img), 64))
