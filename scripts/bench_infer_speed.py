@@ -10,7 +10,7 @@ Plates: phantoms (``calcvision.phantoms.make_phantom``) of ``--shape`` rows x co
 lesion. Figures printed:
 - per-plate stage times from a serial run (``--workers 0``: every stage in one process, so
   the split is clean): reading, resampling+tiling+normalisation, CNN forward, localisation
-  (Grad-CAM on the finding's tiles), differential, writing; and the ratio of everything but
+  (Layer-CAM on the finding's tiles), differential, writing; and the ratio of everything but
   the CNN forward to the CNN forward (target <= 0.5);
 - end-to-end with ``--workers`` reader processes on n and 2n files: images/s and the marginal
   time per plate (T(2n) - T(n)) / n, which excludes start-up (imports, pool, model load);

@@ -3,7 +3,7 @@
 Writes N phantoms (default 2000 x 2500 px at 0.15 mm, the size of a CR plate) as DICOM,
 a results.jsonl with their true pattern, box and the real differential (the report's cost
 does not depend on where a result came from), then times ``write_reports`` for each kind
-alone and for all three, and the Grad-CAM map alone. Model: the shipped default, or with
+alone and for all three, and the Layer-CAM map alone. Model: the shipped default, or with
 --untrained an untrained network of the default architecture (same cost, meaningless map).
 
     PYTHONPATH=. python scripts/report_bench.py [--n 7] [--rows 2000 --cols 2500] [--untrained]
@@ -92,7 +92,7 @@ def main() -> None:
         t0 = time.perf_counter()
         for r, lab, box in lesions:
             saliency_map(model, r, lab, box=box)
-        print(f"Grad-CAM around the box: {(time.perf_counter() - t0) / len(lesions):.2f} s per lesion image")
+        print(f"Layer-CAM around the box: {(time.perf_counter() - t0) / len(lesions):.2f} s per lesion image")
         for kinds in ({"html"}, {"sr"}, {"sc"}, {"html", "sr", "sc"}):
             t0 = time.perf_counter()
             write_reports(tmp, kinds, model=model)

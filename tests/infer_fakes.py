@@ -1,7 +1,7 @@
 """A transparent stand-in model for the inference tests: a 'bright spot detector'.
 
 Its evidence for ``rice_grain`` is the mean of a bright-spot map over a normalised tile, so a tile
-holding a small bright spot on a flat background says ``rice_grain`` and Grad-CAM on its
+holding a small bright spot on a flat background says ``rice_grain`` and Layer-CAM on its
 feature layer marks exactly the spot. The geometry of prediction (resampling, tiling, roi,
 box back in original pixels) can then be checked against a known answer, independently of
 how well the shipped model is trained.

@@ -17,7 +17,7 @@ XSS = "<script>alert(1)</script>"
 
 class BrightSpotModel:
     """A CalcModel stand-in whose class 0 (``rice_grain``) logit grows with the amount of
-    bright (high normalised value) tissue in a tile, so its Grad-CAM must peak on a bright
+    bright (high normalised value) tissue in a tile, so its Layer-CAM must peak on a bright
     lesion. Weights are set, not trained; gradients come from torch autograd
     (calcvision.model.cam)."""
 

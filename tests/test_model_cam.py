@@ -1,12 +1,12 @@
-"""The one Grad-CAM (calcvision.model.cam): equal to Grad-CAM computed with the full backward
-pass, per-tile scaling, and no map for a model without a target layer."""
+"""The one class activation map (calcvision.model.cam): equal to Layer-CAM computed with the
+full backward pass, per-tile scaling, and no map for a model without a target layer."""
 
 from __future__ import annotations
 
 import torch
 import torch.nn.functional as F
 
-from calcvision.model.cam import grad_cam
+from calcvision.model.cam import layer_cam
 from calcvision.model.checkpoint import CalcModel, make_meta
 from calcvision.model.network import build_network
 
@@ -18,7 +18,8 @@ def _model() -> CalcModel:
 
 
 def _reference(model: CalcModel, x: torch.Tensor, cls: int) -> torch.Tensor:
-    """Textbook Grad-CAM: gradients of the class logit through the whole network."""
+    """Textbook Layer-CAM: each activation weighted by its own positive gradient of the class
+    logit, gradients through the whole network."""
     acts = {}
     handle = model.target_layer.register_forward_hook(lambda m, i, o: acts.setdefault("a", o))
     try:
@@ -26,17 +27,17 @@ def _reference(model: CalcModel, x: torch.Tensor, cls: int) -> torch.Tensor:
     finally:
         handle.remove()
     (grad,) = torch.autograd.grad(logits[:, cls].sum(), acts["a"])
-    cam = F.relu((grad.mean(dim=(2, 3), keepdim=True) * acts["a"]).sum(1, keepdim=True))
+    cam = F.relu((F.relu(grad) * acts["a"]).sum(1, keepdim=True))
     return F.interpolate(cam, size=x.shape[-2:], mode="bilinear", align_corners=False)[:, 0].detach()
 
 
-def test_cheap_grad_cam_equals_the_full_backward_pass():
+def test_cheap_layer_cam_equals_the_full_backward_pass():
     model = _model()
     x = torch.randn(3, 1, 32, 32, generator=torch.Generator().manual_seed(1))
     nonzero = 0
     for cls in range(7):
         want = _reference(model, x.clone(), cls)
-        got = grad_cam(model, x, cls)
+        got = layer_cam(model, x, cls)
         assert got.shape == (3, 32, 32)
         assert torch.allclose(got, want, rtol=1e-4, atol=1e-6)
         nonzero += int(want.abs().max() > 0)
@@ -49,7 +50,7 @@ def test_per_tile_maps_span_zero_to_one():
     x = torch.randn(4, 1, 32, 32, generator=torch.Generator().manual_seed(2))
     peaks = set()
     for cls in range(7):
-        for cam in grad_cam(model, x, cls, per_tile=True):
+        for cam in layer_cam(model, x, cls, per_tile=True):
             assert float(cam.min()) == 0.0 and float(cam.max()) in (0.0, 1.0)
             peaks.add(float(cam.max()))
     assert 1.0 in peaks
@@ -59,4 +60,4 @@ def test_no_target_layer_gives_none():
     class NoLayer:
         target_layer = None
 
-    assert grad_cam(NoLayer(), torch.zeros(1, 1, 8, 8), 0) is None
+    assert layer_cam(NoLayer(), torch.zeros(1, 1, 8, 8), 0) is None

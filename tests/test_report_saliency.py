@@ -1,4 +1,4 @@
-"""Grad-CAM saliency (calcvision.model.cam) computed at the model's scale and returned on the
+"""Layer-CAM saliency (calcvision.model.cam) computed at the model's scale and returned on the
 original image's pixel grid."""
 
 from __future__ import annotations

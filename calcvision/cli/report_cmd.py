@@ -17,11 +17,11 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
                     "box and label burned in) into the same folder. Research software: not for clinical use.")
     p.add_argument("out", metavar="OUT", help="output folder of calcvision infer (holds results.jsonl)")
     p.add_argument("--kinds", default="html,sr,sc", help="comma-separated subset of html,sr,sc (default: all)")
-    p.add_argument("--model", default=None, help="checkpoint for the Grad-CAM heat maps (default: the shipped model)")
+    p.add_argument("--model", default=None, help="checkpoint for the Layer-CAM heat maps (default: the shipped model)")
     p.add_argument("--truth", default=None, metavar="CSV",
                    help="ground truth with columns path,label (e.g. a phantoms manifest.csv): adds this batch's "
                         "confusion matrix and reliability diagram to the HTML")
-    p.add_argument("--no-saliency", action="store_true", help="skip the Grad-CAM heat maps (faster)")
+    p.add_argument("--no-saliency", action="store_true", help="skip the Layer-CAM heat maps (faster)")
     p.add_argument("--debug", action="store_true", help=argparse.SUPPRESS)
 
 

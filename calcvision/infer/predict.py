@@ -25,7 +25,7 @@ so the winner's lesion mass ``1 - p_none`` is recalibrated at image level by the
 
 Localisation: the tiles that agree with the image pattern and hold at least
 ``support`` x the winning tile's lesion evidence, and that overlap the winning tile (directly or
-through each other), form the finding's region. A Grad-CAM map of the pattern (on the
+through each other), form the finding's region. A Layer-CAM map of the pattern (on the
 model's ``target_layer``) over the region's most suspicious tiles (at most 9; the backward
 pass runs only through the layers after the target layer) is pasted into image coordinates;
 the box encloses every part of the map above ``cam_threshold`` (0.3) x its peak. Without a ``target_layer`` the box is the union of the region's
@@ -45,7 +45,7 @@ from scipy import ndimage
 from calcvision.errors import InputError
 from calcvision.io.radiograph import Radiograph
 from calcvision.model.calibration import image_probs
-from calcvision.model.cam import grad_cam
+from calcvision.model.cam import layer_cam
 from calcvision.model.preprocess import DEFAULT_OVERLAP, quantise, resample_to_scale, tile_stride, uint16_tile_stack
 from calcvision.model.tta import refine_strongest
 from calcvision.patterns import CLASSES, NONE
@@ -229,7 +229,7 @@ def finding_region(prep: PreparedImage, probs: torch.Tensor, best: int, cls: int
 def locate(prep: PreparedImage, model, region: list[int], cls: int, cam_threshold: float = 0.3,
            cam_tiles: int = 9, all_components: bool = True) -> Box:
     """Box (original pixels) of the finding inside the region's tiles (see module docstring):
-    Grad-CAM of the ``cam_tiles`` most suspicious region tiles pasted into image coordinates,
+    Layer-CAM of the ``cam_tiles`` most suspicious region tiles pasted into image coordinates,
     thresholded at ``cam_threshold`` x its peak; the box holds every component above it (a
     scattered cluster) or, without ``all_components``, only the one holding the peak. The
     defaults were chosen on a tuning set of phantoms (seed 777002) apart from the benchmark's."""
@@ -239,7 +239,7 @@ def locate(prep: PreparedImage, model, region: list[int], cls: int, cam_threshol
     ry1, rx1 = origins.max(0) + t
     union = (int(rx0), int(ry0), int(min(rx1, prep.scaled_shape[1])), int(min(ry1, prep.scaled_shape[0])))
     top = region[:cam_tiles]
-    cams = grad_cam(model, torch.from_numpy(prep.tiles[top]).to(_device(model)), cls)
+    cams = layer_cam(model, torch.from_numpy(prep.tiles[top]).to(_device(model)), cls)
     if cams is None or float(cams.max()) <= 0:
         return prep.to_original(union)
     canvas = np.zeros((ry1 - ry0, rx1 - rx0), np.float32)

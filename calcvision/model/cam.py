@@ -1,8 +1,15 @@
-"""Grad-CAM (Selvaraju et al. 2017) of a tile batch on a model's ``target_layer``: the one
-implementation behind both the box ``calcvision infer`` reports and the heat map of the report.
+"""Layer-CAM (Jiang et al. 2021, IEEE TIP 30:5875) of a tile batch on a model's
+``target_layer``: the one class activation map behind both the box ``calcvision infer``
+reports and the heat map of the report.
+
+Layer-CAM weighs each activation by its own positive gradient, where Grad-CAM (Selvaraju et
+al. 2017) weighs a whole channel by its mean gradient; it stays sharp on a layer before the
+last, so the map can sit on ``target_layer``, the shipped ResNet's third stage (8 x 8 cells
+of 4.8 mm on a 38 mm tile) instead of the fourth (4 x 4 cells of 9.6 mm), and the box fits
+rings and lines (``scripts/tune_box.py``; docs/infer.md).
 
 The target layer's output is swapped for a detached leaf, so the backward pass runs only
-through the layers after it (the head): about the cost of a second forward pass of the head.
+through the layers after it.
 """
 
 from __future__ import annotations
@@ -13,8 +20,8 @@ import torch
 import torch.nn.functional as F
 
 
-def grad_cam(model: Any, tiles: torch.Tensor, cls: int, *, per_tile: bool = False) -> torch.Tensor | None:
-    """Grad-CAM maps [N, T, T] of class ``cls`` (raw logit) for ``tiles`` [N, 1, T, T].
+def layer_cam(model: Any, tiles: torch.Tensor, cls: int, *, per_tile: bool = False) -> torch.Tensor | None:
+    """Layer-CAM maps [N, T, T] of class ``cls`` (raw logit) for ``tiles`` [N, 1, T, T].
 
     ``model`` is a ``CalcModel`` (``net``, ``target_layer``, ``tile_logits``). Without
     ``per_tile`` the maps are comparable between the tiles of one call (not normalised);
@@ -46,8 +53,7 @@ def grad_cam(model: Any, tiles: torch.Tensor, cls: int, *, per_tile: bool = Fals
         handle.remove()
         for p in params:
             p.requires_grad_(True)
-    weights = grad.mean(dim=(2, 3), keepdim=True)
-    cam = F.relu((weights * acts.detach()).sum(1, keepdim=True))
+    cam = F.relu((F.relu(grad) * acts.detach()).sum(1, keepdim=True))
     cam = F.interpolate(cam, size=tiles.shape[-2:], mode="bilinear", align_corners=False)[:, 0].float().cpu()
     if per_tile:
         lo = cam.amin(dim=(1, 2), keepdim=True)

@@ -72,12 +72,14 @@ def build_network(arch: str, num_classes: int = len(CLASSES), **arch_kwargs: Any
 
 
 def target_layer(net: nn.Module) -> nn.Module:
-    """The last convolutional block of ``net``: the layer Grad-CAM explains."""
+    """The block whose class activation map (``calcvision.model.cam``) places boxes and heat
+    maps: a ResNet's last block of its third stage (1/16 of the tile's resolution), a
+    MobileNet's or EfficientNet's last feature block."""
     if hasattr(net, "features"):  # MobileNet / EfficientNet family
         return net.features[-1]
-    if hasattr(net, "layer4"):  # ResNet family
-        return net.layer4[-1]
-    raise ValueError(f"no Grad-CAM target layer known for {type(net).__name__}")
+    if hasattr(net, "layer3"):  # ResNet family
+        return net.layer3[-1]
+    raise ValueError(f"no class-activation-map target layer known for {type(net).__name__}")
 
 
 def check_tiles(x: torch.Tensor, tile_px: int) -> None:

@@ -46,7 +46,7 @@ def build_sc(source: Dataset, row: ResultRow, pixels: np.ndarray, heat: np.ndarr
     sc.ImageType = ["DERIVED", "SECONDARY"]
     sc.BurnedInAnnotation = "YES"
     sc.ImageComments = NOT_FOR_DIAGNOSIS
-    sc.DerivationDescription = (f"calcvision Grad-CAM heat map, box and label burned into frame {row.frame + 1} "
+    sc.DerivationDescription = (f"calcvision Layer-CAM heat map, box and label burned into frame {row.frame + 1} "
                                 f"of the source image. {NOT_FOR_DIAGNOSIS}")[:1024]
     ref = Dataset()
     ref.ReferencedSOPClassUID = source.SOPClassUID

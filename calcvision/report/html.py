@@ -175,7 +175,7 @@ def _image_section(e: ImageEntry) -> str:
         f'<h3>#{r.index} <span class="file">{esc(r.path)}</span> frame {r.frame}</h3>'
         f'<p class="notice-inline"><strong>{esc(NOT_FOR_CLINICAL_USE)}</strong></p>'
         f'<div class="grid"><div>{pic}<p class="small">Cyan box: where the pattern was found ({esc(box)} px). '
-        f"Heat map: Grad-CAM of the predicted class.</p>"
+        f"Heat map: Layer-CAM of the predicted class.</p>"
         + (f'<ul class="small notes">{notes}</ul>' if notes else "")
         + f"</div><div>"
         f'<p>Pattern: <strong class="pattern">{esc(r.pattern)}</strong> (p={esc(_fmt_p(r.confidence))}); '

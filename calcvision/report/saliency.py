@@ -1,7 +1,7 @@
-"""Where the model looked: a Grad-CAM map for the predicted class, on the original pixel grid.
+"""Where the model looked: a Layer-CAM map for the predicted class, on the original pixel grid.
 
-The CAM is the project's one Grad-CAM (``calcvision.model.cam.grad_cam`` on
-``model.target_layer``, the same that places the box of ``calcvision infer``). The model sees
+The CAM is the project's one class activation map, Layer-CAM
+(``calcvision.model.cam.layer_cam`` on ``model.target_layer``, the same that places the box of ``calcvision infer``). The model sees
 tiles at its own physical scale, so the map is computed the same way: the image is resampled
 to ``model.meta["mm_per_pixel"]`` with the shared preprocessing (``calcvision.model.preprocess``),
 cut into overlapping tiles
@@ -21,7 +21,7 @@ import torch
 import torch.nn.functional as F
 
 from calcvision.io.radiograph import Radiograph
-from calcvision.model.cam import grad_cam
+from calcvision.model.cam import layer_cam
 from calcvision.model.preprocess import normalise_tile, pad_to_tile, resample_to_scale, tile_grid
 from calcvision.patterns import class_index
 
@@ -49,7 +49,7 @@ def _blend_window(tile: int) -> np.ndarray:
 def saliency_map(model: Any, radiograph: Radiograph, target: str | int, *,
                  box: tuple[float, float, float, float] | None = None,
                  stride_fraction: float = 0.5, batch_size: int = 32) -> np.ndarray:
-    """Grad-CAM saliency of class ``target`` (id or index) over ``radiograph``.
+    """Layer-CAM saliency of class ``target`` (id or index) over ``radiograph``.
 
     ``model`` is a ``CalcModel`` (``.net``, ``.target_layer``, ``.tile_probs``, ``.meta``
     with ``mm_per_pixel`` and ``tile_px``). With ``box`` (x0, y0, x1, y1 in original
@@ -73,7 +73,7 @@ def saliency_map(model: Any, radiograph: Radiograph, target: str | int, *,
         chunk = origins[start:start + batch_size]
         tiles = np.stack([crop[oy:oy + tile, ox:ox + tile] for oy, ox in chunk])
         x = normalise_tile(tiles)[:, None].to(device)
-        maps = grad_cam(model, x, cls, per_tile=True)
+        maps = layer_cam(model, x, cls, per_tile=True)
         with torch.no_grad():
             weight = model.tile_probs(x)[:, cls].float().cpu().numpy()
         for k, ((oy, ox), p) in enumerate(zip(chunk, weight)):

@@ -74,7 +74,7 @@ def _header(prov: Any) -> dict[str, str]:
 
 
 def _heat(entry: Any, radiograph: Any, model: Any | None, enabled: bool) -> Any:
-    """Grad-CAM map of the row's pattern, or None with the reason added to ``entry.notes``."""
+    """Layer-CAM map of the row's pattern, or None with the reason added to ``entry.notes``."""
     from calcvision.report.saliency import saliency_map
 
     row = entry.row
@@ -95,7 +95,7 @@ def write_reports(out_dir: str | Path, kinds: str | Iterable[str] = ("html", "sr
                   reader: Callable[[Path], list] | None = None) -> ReportOutputs:
     """Write the reports of ``kinds`` for ``out_dir/results.jsonl`` into ``out_dir``.
 
-    ``model``: the ``CalcModel`` for the Grad-CAM heat maps (None: the shipped default, if
+    ``model``: the ``CalcModel`` for the Layer-CAM heat maps (None: the shipped default, if
     it loads; heat maps are left out with a note otherwise). ``saliency=False`` skips them.
     ``truth``: a CSV with ``path,label`` (e.g. the phantoms' manifest.csv): the HTML then
     shows this batch's metrics, confusion matrix and reliability diagram.
