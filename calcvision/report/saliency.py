@@ -1,10 +1,10 @@
 """Where the model looked: a Layer-CAM map for the predicted class, on the original pixel grid.
 
 The CAM is the project's one class activation map, Layer-CAM
-(``calcvision.model.cam.layer_cam`` on ``model.target_layer``, the same that places the box of ``calcvision infer``). The model sees
-tiles at its own physical scale, so the map is computed the same way: the image is resampled
-to ``model.meta["mm_per_pixel"]`` with the shared preprocessing (``calcvision.model.preprocess``),
-cut into overlapping tiles
+(``calcvision.model.cam.layer_cam`` on ``model.target_layer``, the same that places the box of
+``calcvision infer``). The model sees tiles at its own physical scale, so the map is computed
+the same way: the image is resampled to ``model.meta["mm_per_pixel"]`` with the shared
+preprocessing (``calcvision.model.preprocess``), cut into overlapping tiles
 (around the reported box, or over the whole image), each tile's CAM is weighted by that
 tile's calibrated probability of the class (every tile's map is scaled to 0..1 on its
 own, so an unweighted tile with nothing in it would look as hot as the lesion), tiles are
