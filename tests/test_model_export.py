@@ -6,6 +6,7 @@ import json
 
 import numpy as np
 import onnxruntime as ort
+import pytest
 import torch
 
 from calcvision.cli import main
@@ -14,12 +15,13 @@ from calcvision.model.checkpoint import make_meta
 from calcvision.model.network import build_network
 
 
-def test_exports_agree_with_pytorch(tmp_path, capsys):
+@pytest.mark.parametrize("arch, kwargs", [("mobilenet_v3_small", {"width_mult": 0.25}), ("resnet", {"width": 8})])
+def test_exports_agree_with_pytorch(tmp_path, capsys, arch, kwargs):
+    """A MobileNet and the shipped family, a narrow torchvision ResNet."""
     torch.manual_seed(1)
-    net = build_network("mobilenet_v3_small", width_mult=0.25).eval()
+    net = build_network(arch, **kwargs).eval()
     path = save_model(tmp_path / "m.safetensors", net,
-                      make_meta(mm_per_pixel=0.5, tile_px=64, arch="mobilenet_v3_small",
-                                arch_kwargs={"width_mult": 0.25}, temperature=2.5))
+                      make_meta(mm_per_pixel=0.5, tile_px=64, arch=arch, arch_kwargs=kwargs, temperature=2.5))
     assert main(["export", "--model", str(path), "--out", str(tmp_path / "exp")]) == 0
     assert "onnx: max |p - p_pytorch|" in capsys.readouterr().out
     model = load_model(path)
