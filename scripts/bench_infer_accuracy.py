@@ -11,7 +11,7 @@ the folder exactly as ``calcvision infer`` does and prints:
 - image-level accuracy (target >= 98 %), per-class recall and the confusion matrix;
 - the ``none`` false-positive rate: ``none`` images called a lesion (target <= 3 %);
 - the fraction of correctly classified lesions whose box has IoU >= 0.3 with the true
-  lesion box (target >= 90 %), and the median IoU.
+  lesion box (target >= 90 %), the median IoU, and that fraction per class.
 - what a stricter image-level decision would trade: `none` images called a lesion and
   lesion images called `none` when an image is called a lesion only above a lesion
   probability 1 - p_none of t.
@@ -45,6 +45,15 @@ def make_set(folder: Path, n: int, seed: int, shape: str | None, workers: int) -
         box = None if r["roi_x0"] in ("", None) else tuple(int(float(r[f"roi_{k}"])) for k in ("x0", "y0", "x1", "y1"))
         rows.append({**r, "path": str((folder / r["path"]).resolve()), "box": box})
     return rows
+
+
+def box_hits_per_class(ious: list[float], labels: list[str]) -> str:
+    """"class share of n" of the boxes with IoU >= 0.3, for each class in ``labels``."""
+    from calcvision.patterns import CLASSES
+
+    hit = np.asarray(ious) >= 0.3
+    return ", ".join(f"{c} {hit[[lab == c for lab in labels]].mean():.2f} of {labels.count(c)}"
+                     for c in CLASSES if c in labels)
 
 
 def iou(a, b) -> float:
@@ -92,7 +101,7 @@ def main() -> None:
     print(f"inference: {summary['seconds']:.1f} s, {summary['images_per_s']:.2f} images/s, status {summary['status']}")
 
     confusion = np.zeros((len(CLASSES), len(CLASSES)), int)
-    ious, not_ok, lesion_prob = [], 0, []  # lesion_prob: (is a none image, 1 - p_none) of each ok image
+    ious, boxed, not_ok, lesion_prob = [], [], 0, []  # lesion_prob: (is a none image, 1 - p_none) of each ok image
     for t in truth:
         r = rows.get(t["path"])
         if r is None or r["status"] != "ok":
@@ -104,6 +113,7 @@ def main() -> None:
         if i == j and t["label"] != NONE:
             pred = tuple(int(r[f"roi_{k}"]) for k in ("x0", "y0", "x1", "y1"))
             ious.append(iou(pred, t["box"]))
+            boxed.append(t["label"])
     n = len(truth)
     acc = np.trace(confusion) / n
     ni = CLASSES.index(NONE)
@@ -119,6 +129,7 @@ def main() -> None:
     print(f"none false-positive rate: {none_fp:.3f} (target <= 0.03)")
     print(f"correct lesions with box IoU >= 0.3: {box_ok:.3f} of {len(ious)} (target >= 0.90); "
           f"median IoU {np.median(ious) if ious else float('nan'):.2f}")
+    print(f"  per class: {box_hits_per_class(ious, boxed)}")
     # what a stricter image-level decision would trade: lesion probability 1 - p_none above t
     is_none, p_lesion = (np.array(v) for v in zip(*lesion_prob))
     print("calling an image a lesion only when its lesion probability 1 - p_none exceeds t:")
