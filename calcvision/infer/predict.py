@@ -47,7 +47,7 @@ from calcvision.io.radiograph import Radiograph
 from calcvision.model.calibration import image_probs
 from calcvision.model.cam import layer_cam
 from calcvision.model.preprocess import DEFAULT_OVERLAP, quantise, resample_to_scale, tile_stride, uint16_tile_stack
-from calcvision.model.tta import refine_strongest
+from calcvision.model.tta import score_tiles
 from calcvision.patterns import CLASSES, NONE
 
 NONE_INDEX = CLASSES.index(NONE)
@@ -187,13 +187,9 @@ def tile_probabilities(prep: PreparedImage, model, batch_size: int = 128,
     """Calibrated probabilities [N, 7] of every tile, batched (``scorer`` or ``model.tile_probs``);
     the model's ``tta_tiles`` most suspicious tiles re-scored over eight views
     (:func:`calcvision.model.tta.refine_strongest`, as the image calibration was fitted)."""
-    score = scorer or model.tile_probs
     tiles = torch.from_numpy(prep.tiles).to(_device(model))
-    out = []
     with torch.inference_mode():
-        for i in range(0, len(tiles), batch_size):
-            out.append(score(tiles[i:i + batch_size]).float().cpu())
-        return refine_strongest(torch.cat(out), tiles, score, NONE_INDEX, model.tta_tiles)
+        return score_tiles(tiles, scorer or model.tile_probs, NONE_INDEX, model.tta_tiles, batch_size)
 
 
 def aggregate(probs: torch.Tensor, image_calibration: tuple[float, float] = (1.0, 0.0)) -> tuple[int, np.ndarray]:

@@ -14,7 +14,7 @@ from torch.utils.data import DataLoader, Dataset
 
 from calcvision.model.calibration import ece_if_calibrated, expected_calibration_error
 from calcvision.model.preprocess import DEFAULT_OVERLAP, tile_stride, uint16_tile_stack
-from calcvision.model.tta import refine_strongest
+from calcvision.model.tta import score_tiles
 from calcvision.patterns import CLASS_INDEX, CLASSES, NONE
 
 
@@ -129,12 +129,8 @@ def tile_maps(net: nn.Module, temperature: float, items: list, tile_px: int, bat
     def score(tiles: torch.Tensor) -> torch.Tensor:
         return torch.softmax(net(tiles) / temperature, 1)
 
-    maps = []
-    for it in items:  # item pixels are the uint16 levels inference tiles are cut from
-        x = plate_tiles(it.pixels, tile_px, overlap)
-        probs = torch.cat([score(x[b:b + batch_size]) for b in range(0, len(x), batch_size)])
-        maps.append(refine_strongest(probs, x, score, ni, tta_tiles))
-    return maps
+    # item pixels are the uint16 levels inference tiles are cut from
+    return [score_tiles(plate_tiles(it.pixels, tile_px, overlap), score, ni, tta_tiles, batch_size) for it in items]
 
 
 def strongest_of(maps: list[torch.Tensor]) -> np.ndarray:

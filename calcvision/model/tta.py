@@ -39,3 +39,12 @@ def refine_strongest(probs: torch.Tensor, tiles: torch.Tensor, score: Callable[[
     out = probs.clone()
     out[top] = mean.to(out.dtype)
     return out
+
+
+def score_tiles(tiles: torch.Tensor, score: Callable[[torch.Tensor], torch.Tensor], none_index: int, k: int,
+                batch_size: int = 128) -> torch.Tensor:
+    """Calibrated probabilities [N, 7] (float32, on the CPU) of ``tiles`` [N, 1, T, T], scored in
+    batches of ``batch_size``, the ``k`` most suspicious then refined (``refine_strongest``):
+    the one path by which inference scores a plate and evaluation fits the image calibration."""
+    probs = torch.cat([score(tiles[i:i + batch_size]).float().cpu() for i in range(0, len(tiles), batch_size)])
+    return refine_strongest(probs, tiles, score, none_index, k)
