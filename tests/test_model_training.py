@@ -298,3 +298,14 @@ def test_tune_box_prints_every_setting_and_the_defaults_per_class(tmp_path, caps
     used = int(next(line for line in out if line.startswith("tuning set")).split(", ")[2].split()[0])
     per_class = next(line for line in out if line.startswith("IoU >= 0.3 per class"))
     assert sum(int(part.split(" of ")[1]) for part in per_class.split(": ", 1)[1].split(", ")) == used
+
+
+def test_temperature_check_prints_one_row_per_seed(capsys):
+    """scripts/temperature_check.py: per seed the tile count (at least one tile per phantom), the
+    temperature that set fits for itself, and ECEs in 0..1."""
+    script = _script("temperature_check")
+    assert script.main(["--seed", "5", "6", "--per-class", "2", "--threads", "1"]) == 0
+    rows = [line.split() for line in capsys.readouterr().out.splitlines()[2:]]
+    assert [r[0] for r in rows] == ["5", "6"]
+    for _, tiles, own, *eces in rows:
+        assert int(tiles) >= 14 and float(own) > 0 and all(0 <= float(e) <= 1 for e in eces)
