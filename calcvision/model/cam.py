@@ -5,7 +5,7 @@ reports and the heat map of the report.
 Layer-CAM weighs each activation by its own positive gradient, where Grad-CAM (Selvaraju et
 al. 2017) weighs a whole channel by its mean gradient; it stays sharp on a layer before the
 last, so the map can sit on ``target_layer``, the shipped ResNet's third stage (8 x 8 cells
-of 4.8 mm on a 38 mm tile) instead of the fourth (4 x 4 cells of 9.6 mm), and the box fits
+of 3.2 mm on a 25.6 mm tile) instead of the fourth (4 x 4 cells of 6.4 mm), and the box fits
 rings and lines (``scripts/tune_box.py``; docs/infer.md).
 
 The target layer's output is swapped for a detached leaf, so the backward pass runs only

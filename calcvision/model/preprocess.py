@@ -71,8 +71,8 @@ def normalise_tile(tile: np.ndarray | torch.Tensor, low_q: float = 0.005, high_q
 
 DEFAULT_OVERLAP = 0.25
 """Fraction of a tile shared with its neighbour: every object up to this fraction of a tile
-wide lies wholly inside at least one tile (0.25 of the shipped 38 mm tile: 9.6 mm, the size
-of a phlebolith or a rice grain; larger lesions were learnt from crops inside them). 0.5
+wide lies wholly inside at least one tile (0.25 of the shipped 25.6 mm tile: 6.4 mm, the
+size of a phlebolith or a rice grain; larger lesions were learnt from crops inside them). 0.5
 halves that risk at about twice the CNN time; see the speed benchmark."""
 
 
