@@ -42,17 +42,17 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--threads", type=int, default=2)
     args = ap.parse_args(argv)
     torch.set_num_threads(args.threads)
-    model = load_model(args.model) if args.model else load_model()
+    model = load_model(args.model)
     print(f"model {model.meta.get('version')} sha256 {model.sha256[:12]}: stored temperature {model.temperature:.3f}")
     print(f"{'seed':>4} {'tiles':>6} {'own T':>7} {'ECE at stored T':>16} {'ECE at own T':>13} {'ECE at T=1':>11} {'floor':>6}")
     for seed in args.seed:
         items = held_out(seed, args.per_class, model.mm_per_pixel, args.cache)
         logits, labels = predict_logits(model.net, CropDataset(items, model.tile_px, seed=seed))
         own = fit_temperature(logits, labels)
-        stored, mine, one = (expected_calibration_error(torch.softmax(logits / t, 1).numpy(), labels.numpy())
-                             for t in (model.temperature, own, 1.0))
-        floor = ece_if_calibrated(torch.softmax(logits / model.temperature, 1).numpy())
-        print(f"{seed:>4} {len(labels):>6} {own:>7.3f} {stored:>16.4f} {mine:>13.4f} {one:>11.4f} {floor:>6.4f}")
+        probs = [torch.softmax(logits / t, 1).numpy() for t in (model.temperature, own, 1.0)]
+        at_stored, at_own, at_one = (expected_calibration_error(p, labels.numpy()) for p in probs)
+        floor = ece_if_calibrated(probs[0])
+        print(f"{seed:>4} {len(labels):>6} {own:>7.3f} {at_stored:>16.4f} {at_own:>13.4f} {at_one:>11.4f} {floor:>6.4f}")
     return 0
 
 

@@ -186,7 +186,7 @@ def tile_probabilities(prep: PreparedImage, model, batch_size: int = 128,
                        scorer: TileScorer | None = None) -> torch.Tensor:
     """Calibrated probabilities [N, 7] of every tile, batched (``scorer`` or ``model.tile_probs``);
     the model's ``tta_tiles`` most suspicious tiles re-scored over eight views
-    (:func:`calcvision.model.tta.refine_strongest`, as the image calibration was fitted)."""
+    (:func:`calcvision.model.tta.score_tiles`, the path the image calibration was fitted on)."""
     tiles = torch.from_numpy(prep.tiles).to(_device(model))
     with torch.inference_mode():
         return score_tiles(tiles, scorer or model.tile_probs, NONE_INDEX, model.tta_tiles, batch_size)
