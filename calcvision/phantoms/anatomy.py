@@ -229,8 +229,10 @@ def _draw_hand(P: Section, grid: Grid, frame: Frame, along: float) -> Anatomy:
     return main
 
 
-def _bone_maps(b: Bone, u: np.ndarray, v: np.ndarray, P: Section, bvf: float, tex: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """(cortical+cancellous bone, marrow) thickness of one long bone."""
+def _bone_maps(b: Bone, u: np.ndarray, v: np.ndarray, bvf: float, shaft: float,
+               tex: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(cortical+cancellous bone, marrow) thickness of one long bone: cancellous bone of volume
+    fraction ``bvf`` in the ends, ``shaft`` times that in the diaphysis."""
     s = b._s(u)
     s = np.zeros_like(u) if np.isscalar(s) else s
     r = b.radius * (1 + b.flare * s)
@@ -251,16 +253,40 @@ def _bone_maps(b: Bone, u: np.ndarray, v: np.ndarray, P: Section, bvf: float, te
         end = b.end_surface(v, False)
         inside &= u > end
         plate_w = np.maximum(plate_w, np.clip(1 - (u - end) / max(b.plate, 1e-3), 0, 1))
-    cancellous = medulla * np.float32(bvf) * np.clip(s * 1.5, 0, 1) * (1 + 0.35 * tex)
+    cancellous = medulla * np.float32(bvf) * np.maximum(np.clip(s * 1.5, 0, 1), np.float32(shaft)) * (1 + 0.35 * tex)
     bone = (outer - medulla) + np.maximum(cancellous, 0) + (0.35 * medulla * plate_w if b.plate > 0 else 0)
     marrow = medulla - np.maximum(cancellous, 0)
     return np.where(inside, bone, 0).astype(np.float32), np.where(inside, np.maximum(marrow, 0), 0).astype(np.float32)
 
 
-def _trabeculae(rng: np.random.Generator, u: np.ndarray, v: np.ndarray, corr: float) -> np.ndarray:
-    """Trabecular network texture (about -1..1.5): thin bright ridges where a band-limited
-    field crosses zero, slightly elongated along the bone."""
-    return 2.5 * np.exp(-(frame_noise(rng, u, v, corr * 1.6, corr) / np.float32(0.5)) ** 2) - 1.0
+@dataclass(frozen=True)
+class Trabecular:
+    """How the cancellous bone of one image looks in projection (``ranges.yaml``, anatomy)."""
+
+    corr: float        # texture scale across the ridges (mm)
+    layers: int        # independent trabecular layers the beam crosses
+    anisotropy: float  # each layer's ridges are this many times longer along its principal direction
+    spread: float      # principal directions scatter uniformly within +-spread (rad) of the bone axis
+    shaft: float       # cancellous bone in the shaft, as a fraction of that in the bone ends
+
+
+def draw_trabecular(P: Section) -> Trabecular:
+    return Trabecular(P("trabecular_corr_mm"), P("trabecular_layers"), P("trabecular_anisotropy"),
+                      float(np.deg2rad(P("trabecular_spread_deg"))), P("trabecular_shaft_frac"))
+
+
+def _trabeculae(rng: np.random.Generator, u: np.ndarray, v: np.ndarray, tb: Trabecular) -> np.ndarray:
+    """Projected trabecular texture (about -1..1.5 for one layer): each layer is a network of
+    thin bright ridges where a band-limited field crosses zero, elongated along its principal
+    direction (real trabeculae follow the lines of stress); the beam sums the layers, so the
+    texture is their mean and its contrast falls about as 1 / sqrt(layers)."""
+    acc = np.zeros(u.shape, dtype=np.float32)
+    for _ in range(tb.layers):
+        phi = rng.uniform(-tb.spread, tb.spread)
+        c, s = np.float32(np.cos(phi)), np.float32(np.sin(phi))
+        n = frame_noise(rng, u * c + v * s, v * c - u * s, tb.corr * tb.anisotropy, tb.corr)
+        acc += np.exp(-(n / np.float32(0.5)) ** 2)
+    return np.float32(2.5 / tb.layers) * acc - np.float32(1.0)
 
 
 def anatomy_maps(anat: Anatomy, grid: Grid, P: Section,
@@ -287,7 +313,7 @@ def anatomy_maps(anat: Anatomy, grid: Grid, P: Section,
     bone = np.zeros_like(u)
     marrow = np.zeros_like(u)
     bvf = P("trabecular_bvf")
-    corr = P("trabecular_corr_mm")
+    tb = draw_trabecular(P)
     if anat.bones:
         for bn in anat.bones:
             near = np.abs(v - np.float32(bn.vb)) < bn.radius * (1 + bn.flare) * 1.06 + 1
@@ -295,7 +321,7 @@ def anatomy_maps(anat: Anatomy, grid: Grid, P: Section,
             if rows.size == 0:
                 continue
             sl = (slice(rows[0], rows[-1] + 1), slice(cols[0], cols[-1] + 1))
-            bo, ma = _bone_maps(bn, u[sl], v[sl], P, bvf, _trabeculae(rng, u[sl], v[sl], corr))
+            bo, ma = _bone_maps(bn, u[sl], v[sl], bvf, tb.shaft, _trabeculae(rng, u[sl], v[sl], tb))
             bone[sl] += bo
             marrow[sl] += ma
         if anat.kind == "joint" and P("patella"):
@@ -307,12 +333,12 @@ def anatomy_maps(anat: Anatomy, grid: Grid, P: Section,
                 du, dv = u[sl] - np.float32(pu), v[sl] - np.float32(pv)
                 outer_p = ellipsoid_chord(du, dv, pa, pb, pc)
                 inner_p = ellipsoid_chord(du, dv, pa - 1.5, pb - 1.5, pc - 1.5)
-                bo, ma = corticated(outer_p, inner_p, bvf, _trabeculae(rng, u[sl], v[sl], corr), gain=0.5)
+                bo, ma = corticated(outer_p, inner_p, bvf, _trabeculae(rng, u[sl], v[sl], tb), gain=0.5)
                 bone[sl] += bo
                 marrow[sl] += ma
                 muscle[sl] -= np.minimum(outer_p, muscle[sl])
         if anat.small_bones:
-            tex = _trabeculae(rng, u, v, corr)
+            tex = _trabeculae(rng, u, v, tb)
             for sb in anat.small_bones:
                 _small_bone_maps(sb, grid, anat, u, v, bvf, tex, {"bone": bone, "marrow": marrow})
     elif anat.kind in ("trunk", "chest") and P("trunk_plate"):
@@ -337,7 +363,7 @@ def anatomy_maps(anat: Anatomy, grid: Grid, P: Section,
     muscle -= swap
     if anat.thorax is not None:
         thorax_maps(anat.thorax, u, v, {"muscle": muscle, "bone": bone, "marrow": marrow}, anat.semi_w * anat.depth_ratio,
-                    bvf, _trabeculae(rng, u, v, corr), np.float32(P("lung_clutter")) * clutter)
+                    bvf, _trabeculae(rng, u, v, tb), np.float32(P("lung_clutter")) * clutter)
     muscle = np.maximum(muscle - bone - marrow, 0)
     maps = {"fat": fat, "muscle": muscle, "bone": bone, "marrow": marrow}
     for nb in anat.neighbours:
