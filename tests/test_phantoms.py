@@ -278,6 +278,25 @@ def test_clutter_has_a_power_law_spectrum_in_physical_units(beta):
     assert np.max(np.abs(np.log(knee_1 / knee_2))) < 0.35
 
 
+def test_trabecular_texture_is_striated_along_the_bone_and_fades_with_depth():
+    from calcvision.phantoms.anatomy import Trabecular, _trabeculae
+    ys, xs = np.mgrid[0:400, 0:400].astype(np.float32) * np.float32(0.1)  # mm; bone axis along x
+
+    def texture(layers: int, anisotropy: float) -> np.ndarray:
+        return _trabeculae(np.random.default_rng(0), xs, ys, Trabecular(0.5, layers, anisotropy, 0.0, 0.0))
+
+    def neighbour_corr(a: np.ndarray, axis: int, k: int = 3) -> float:  # pixels k apart (0.3 mm)
+        lead = a[k:, :] if axis == 0 else a[:, k:]
+        lag = a[:-k, :] if axis == 0 else a[:, :-k]
+        return float(np.corrcoef(lead.ravel(), lag.ravel())[0, 1])
+
+    striated, isotropic = texture(1, 3.0), texture(1, 1.0)
+    assert neighbour_corr(striated, axis=1) > neighbour_corr(striated, axis=0) + 0.4
+    assert abs(neighbour_corr(isotropic, axis=1) - neighbour_corr(isotropic, axis=0)) < 0.05
+    # the beam sums independent layers: the texture's contrast falls about as 1 / sqrt(layers)
+    assert striated.std() / texture(4, 3.0).std() == pytest.approx(2.0, rel=0.15)
+
+
 def test_every_range_has_a_source_and_lesion_sizes_cite_a_document():
     entries = dict(iter_entries())
     assert len(entries) > 80
