@@ -58,26 +58,26 @@ def main(argv: list[str] | None = None) -> int:
 
     names = [name for name, _ in models] + (["ensemble (mean)"] if args.ensemble else [])
 
-    def scored(seed: int) -> tuple[list[np.ndarray], np.ndarray]:
-        """The strongest tile of each image, per entry of ``names``, and the labels."""
+    def scored(seed: int) -> tuple[list[np.ndarray], np.ndarray, np.ndarray]:
+        """The strongest tile of each image, per entry of ``names``, the tiles per image and the labels."""
         items = held_out(seed, args.per_class, mpp, args.cache)
         maps = [tile_maps(m.net, m.temperature, items, tile, tta_tiles=m.tta_tiles, overlap=args.overlap)
                 for _, m in models]
         best = [strongest_of(v) for v in maps]
         if args.ensemble:
             best.append(strongest_of([torch.stack(ms).mean(0) for ms in zip(*maps)]))
-        return best, np.array([it.label for it in items])
+        return best, np.array([len(m) for m in maps[0]]), np.array([it.label for it in items])
 
-    fit_best, fit_labels = scored(args.fit_seed)
-    calib = [fit_image_calibration(1.0 - b[:, NONE_IDX], fit_labels != NONE_IDX) for b in fit_best]
+    fit_best, fit_n, fit_labels = scored(args.fit_seed)
+    calib = [fit_image_calibration(1.0 - b[:, NONE_IDX], fit_labels != NONE_IDX, fit_n) for b in fit_best]
     print(f"{'seed':>4} {'model':<32} {'AUC':>6} {'accuracy':>9} {'none -> lesion':>15} {'lesion -> none':>15} "
           f"{'wrong pattern':>14}  " + "  ".join(f"missed @ FP {fp:.2f}" for fp in args.fp))
     for seed in args.seed or [3, 4]:
-        best, labels = scored(seed)
+        best, n_tiles, labels = scored(seed)
         none = labels == NONE_IDX
         for name, b, cal in zip(names, best, calib):
             e = 1.0 - b[:, NONE_IDX]
-            pred = image_probs(b, NONE_IDX, *cal).argmax(1)
+            pred = image_probs(b, NONE_IDX, *cal, n_tiles=n_tiles).argmax(1)
             at = [float((e[~none] <= np.quantile(e[none], 1 - fp)).mean()) for fp in args.fp]
             print(f"{seed:>4} {name[-32:]:<32} {auc(e[~none], e[none]):>6.3f} {(pred == labels).mean():>9.3f} "
                   f"{(pred[none] != NONE_IDX).mean():>15.3f} {(pred[~none] == NONE_IDX).mean():>15.3f} "

@@ -91,7 +91,7 @@ def test_whole_image_prediction_applies_the_models_image_calibration():
     plate = _plate((200, 200), (90, 90, 98, 98))
     model = SpotModel(mm_per_pixel=0.2, tile_px=64)
     plain = predict_radiograph(plate, model)
-    model.image_calibration = (1.0, -30.0)
+    model.image_calibration = (1.0, -30.0, 0.0)
     discounted = predict_radiograph(plate, model)
     assert plain.pattern == "rice_grain" and discounted.pattern == "none" and discounted.box is None
     assert discounted.probs["none"] > plain.probs["none"]

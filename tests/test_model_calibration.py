@@ -28,6 +28,26 @@ def test_image_calibration_recovers_platt_parameters_and_lowers_ece():
     assert after < before / 2
 
 
+def test_image_calibration_recovers_the_tile_count_term():
+    """A lesion-free image's strongest tile fires more often the more tiles it has: the fitted
+    ``c`` takes that off the log-odds, and the two-number fit, blind to it, is worse."""
+    rng = np.random.default_rng(2)
+    n_tiles = rng.integers(4, 400, 8000)
+    z = rng.normal(0, 2.5, 8000)
+    evidence = 1 / (1 + np.exp(-z))
+    a_true, b_true, c_true = 0.8, 1.0, 0.9
+    y = rng.random(8000) < 1 / (1 + np.exp(-(a_true * z + b_true - c_true * np.log(n_tiles))))
+    a, b, c = fit_image_calibration(evidence, y, n_tiles)
+    assert abs(a - a_true) < 0.1 and abs(b - b_true) < 0.4 and abs(c - c_true) < 0.1
+    tile = np.stack([evidence, 1 - evidence], 1)
+    big = n_tiles > 200  # blind to the tile count, the fit overstates the lesion odds of large images
+    labels = (~y[big]).astype(int)
+    with_c = expected_calibration_error(image_probs(tile[big], 1, a, b, c, n_tiles=n_tiles[big]), labels)
+    without = expected_calibration_error(image_probs(tile[big], 1, *fit_image_calibration(evidence, y)), labels)
+    assert with_c < 0.015 and without > 3 * with_c
+    assert fit_image_calibration(evidence, np.ones(8000, bool), n_tiles) == (1.0, 0.0, 0.0)
+
+
 def test_image_probs_identity_shares_and_sum():
     p = np.array([[0.3, 0.1, 0.0, 0.0, 0.0, 0.0, 0.6], [0.0, 0, 0, 0, 0, 0, 1.0]])
     assert np.allclose(image_probs(p, 6), p)

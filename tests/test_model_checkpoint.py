@@ -140,10 +140,10 @@ def test_narrow_resnet_round_trips_in_channels_last(tmp_path):
     widths = [getattr(net, f"layer{k}")[0].conv1.out_channels for k in (1, 2, 3, 4)]
     assert widths == [16, 32, 64, 128] and net.fc.in_features == 128 and net.conv1.in_channels == 1
     meta = make_meta(mm_per_pixel=0.3, tile_px=T, arch="resnet", arch_kwargs={"width": 16},
-                     image_calibration=(0.7, -1.2))
+                     image_calibration=(0.7, -1.2, 0.9))
     m = load_model(save_model(tmp_path / "r.safetensors", net, meta))
     x = torch.randn(3, 1, T, T)
     assert all(torch.equal(a, b) for a, b in zip(m.net.state_dict().values(), net.state_dict().values()))
     with torch.no_grad():
         assert torch.allclose(m.tile_logits(x), net(x), atol=1e-5)
-    assert m.image_calibration == (0.7, -1.2)
+    assert m.image_calibration == (0.7, -1.2, 0.9)

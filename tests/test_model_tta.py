@@ -73,7 +73,7 @@ def test_inference_and_evaluation_score_an_image_the_same_way(tmp_path):
     img = (0.3 + 0.05 * rng.standard_normal((150, 170))).astype(np.float32)
     img[60:80, 90:104] = 0.8
     levels = quantise(img)
-    best, _, _, _ = strongest_tiles(model.net, model.temperature, [Item(levels, 0, None, "t")], t, tta_tiles=3)
+    best, _, _, _, _ = strongest_tiles(model.net, model.temperature, [Item(levels, 0, None, "t")], t, tta_tiles=3)
     rad = Radiograph(levels.astype(np.float32) / 65535.0, (0.5, 0.5), "PixelSpacing", Provenance("mem"))
     probs = tile_probabilities(prepare(rad, scale_params(model)), model)
     strongest = probs[int(torch.argmax(1 - probs[:, NI]))]

@@ -20,8 +20,9 @@ is enough to report a lesion, weak evidence spread over many tiles is not. The t
 probabilities are calibrated (temperature scaling), but the maximum over the tiles of an
 image overstates the image's lesion probability (more tiles, more chances of a false alarm),
 so the winner's lesion mass ``1 - p_none`` is recalibrated at image level by the model's
-``image_calibration`` (Platt scaling fitted on validation images at training time;
-``calcvision.model.calibration.image_probs``). The accuracy benchmark measures the result.
+``image_calibration`` (Platt scaling with a term in the log of the image's number of tiles,
+fitted on validation images at training time; ``calcvision.model.calibration.image_probs``).
+The accuracy benchmark measures the result.
 
 Localisation: the tiles that agree with the image pattern and hold at least
 ``support`` x the winning tile's lesion evidence, and that overlap the winning tile (directly or
@@ -192,13 +193,13 @@ def tile_probabilities(prep: PreparedImage, model, batch_size: int = 128,
         return score_tiles(tiles, scorer or model.tile_probs, NONE_INDEX, model.tta_tiles, batch_size)
 
 
-def aggregate(probs: torch.Tensor, image_calibration: tuple[float, float] = (1.0, 0.0)) -> tuple[int, np.ndarray]:
+def aggregate(probs: torch.Tensor, image_calibration: tuple[float, ...] = (1.0, 0.0, 0.0)) -> tuple[int, np.ndarray]:
     """Index of the winning tile (strongest lesion evidence ``1 - p_none``) and the image's seven
-    probabilities: the winner's, recalibrated at image level (``image_probs``; see the module
-    docstring), summing to 1."""
+    probabilities: the winner's, recalibrated at image level for this many tiles
+    (``image_probs``; see the module docstring), summing to 1."""
     lesion = 1.0 - probs[:, NONE_INDEX]
     best = int(torch.argmax(lesion))
-    return best, image_probs(probs[best].double().numpy(), NONE_INDEX, *image_calibration)
+    return best, image_probs(probs[best].double().numpy(), NONE_INDEX, *image_calibration, n_tiles=len(probs))
 
 
 def finding_region(prep: PreparedImage, probs: torch.Tensor, best: int, cls: int,

@@ -72,38 +72,50 @@ def _logit(p: np.ndarray | torch.Tensor) -> torch.Tensor:
     return torch.log(p) - torch.log1p(-p)
 
 
-def fit_image_calibration(evidence: np.ndarray, is_lesion: np.ndarray, max_iter: int = 200) -> tuple[float, float]:
-    """Platt scaling of an image's lesion evidence ``e`` (1 - p_none of its strongest tile):
-    ``(a, b)`` with a > 0 such that ``sigmoid(a * logit(e) + b)`` is the probability that the
-    image holds a lesion, fitted by NLL on validation images (never the test set).
+def fit_image_calibration(evidence: np.ndarray, is_lesion: np.ndarray, n_tiles: np.ndarray | None = None,
+                          max_iter: int = 200) -> tuple[float, ...]:
+    """Platt scaling of an image's lesion evidence ``e`` (1 - p_none of its strongest tile),
+    fitted by NLL on validation images (never the test set): ``(a, b)`` with a > 0 such that
+    ``sigmoid(a * logit(e) + b)`` is the probability that the image holds a lesion or, given
+    each image's number of tiles, ``(a, b, c)`` with c >= 0 for
+    ``sigmoid(a * logit(e) + b - c * ln(n_tiles))``.
 
     Why: the strongest of many tiles is a maximum, so tile-calibrated evidence overstates
-    the image's lesion probability (more tiles, more chances of a false alarm)."""
+    the image's lesion probability, and the more so the more tiles there are: for a lesion-free
+    image the chance that some tile fires grows about in proportion to their number, which is
+    what ``c`` (about 1 for independent tiles) takes off the log-odds."""
     x = _logit(evidence)
     y = torch.as_tensor(is_lesion, dtype=torch.float64)
     if y.min() == y.max():  # one class only: nothing to fit
-        return 1.0, 0.0
-    params = torch.zeros(2, dtype=torch.float64, requires_grad=True)  # log a, b
+        return (1.0, 0.0) if n_tiles is None else (1.0, 0.0, 0.0)
+    k = None if n_tiles is None else torch.log(torch.as_tensor(n_tiles, dtype=torch.float64).clamp(min=1))
+    params = torch.zeros(2 if k is None else 3, dtype=torch.float64, requires_grad=True)  # log a, b[, c]
     opt = torch.optim.LBFGS([params], lr=0.1, max_iter=max_iter, line_search_fn="strong_wolfe")
 
     def closure() -> torch.Tensor:
         opt.zero_grad()
-        loss = F.binary_cross_entropy_with_logits(params[0].exp() * x + params[1], y)
+        z = params[0].exp() * x + params[1]
+        if k is not None:
+            z = z - params[2] * k
+        loss = F.binary_cross_entropy_with_logits(z, y)
         loss.backward()
         return loss
 
     opt.step(closure)
-    a, b = float(params[0].detach().exp()), float(params[1].detach())
-    return float(np.clip(a, 0.05, 20.0)), float(np.clip(b, -20.0, 20.0))
+    a, b = float(np.clip(params[0].detach().exp(), 0.05, 20.0)), float(np.clip(params[1].detach(), -20.0, 20.0))
+    return (a, b) if k is None else (a, b, float(np.clip(params[2].detach(), 0.0, 3.0)))
 
 
-def image_probs(tile_probs: np.ndarray, none_index: int, a: float = 1.0, b: float = 0.0) -> np.ndarray:
+def image_probs(tile_probs: np.ndarray, none_index: int, a: float = 1.0, b: float = 0.0, c: float = 0.0,
+                n_tiles: np.ndarray | float = 1.0) -> np.ndarray:
     """The image's seven probabilities from its strongest tile's ``tile_probs`` (``[..., 7]``):
     the lesion classes keep their shares of the lesion mass, which becomes
-    ``sigmoid(a * logit(1 - p_none) + b)``. ``a = 1, b = 0`` returns the tile's probabilities."""
+    ``sigmoid(a * logit(1 - p_none) + b - c * ln(n_tiles))`` (``n_tiles``: the image's number of
+    tiles). ``a = 1, b = 0, c = 0`` returns the tile's probabilities."""
     p = np.asarray(tile_probs, dtype=np.float64)
     e = 1.0 - p[..., none_index]
-    cal = torch.sigmoid(a * _logit(e) + b).numpy()
+    shift = c * np.log(np.maximum(np.asarray(n_tiles, dtype=np.float64), 1.0))
+    cal = torch.sigmoid(a * _logit(e) + b - torch.as_tensor(shift, dtype=torch.float64)).numpy()
     scale = np.divide(cal, e, out=np.zeros_like(e), where=e > 0)
     out = p * scale[..., None]
     out[..., none_index] = 1.0 - cal

@@ -80,10 +80,11 @@ class CalcModel:
         return float(self.meta["temperature"])
 
     @property
-    def image_calibration(self) -> tuple[float, float]:
-        """(a, b) of :func:`calcvision.model.calibration.image_probs`; (1, 0) in older files."""
-        a, b = self.meta.get("image_calibration", (1.0, 0.0))
-        return float(a), float(b)
+    def image_calibration(self) -> tuple[float, float, float]:
+        """(a, b, c) of :func:`calcvision.model.calibration.image_probs`; c = 0 in files that
+        store (a, b), (1, 0, 0) in older ones."""
+        a, b, c = (list(self.meta.get("image_calibration", (1.0, 0.0))) + [0.0])[:3]
+        return float(a), float(b), float(c)
 
     @property
     def tta_tiles(self) -> int:
@@ -105,7 +106,7 @@ class CalcModel:
 
 
 def make_meta(*, mm_per_pixel: float, tile_px: int, arch: str, arch_kwargs: dict, temperature: float = 1.0,
-              image_calibration: tuple[float, float] = (1.0, 0.0), tta_tiles: int = 0, training: dict | None = None,
+              image_calibration: tuple[float, ...] = (1.0, 0.0, 0.0), tta_tiles: int = 0, training: dict | None = None,
               metrics: dict | None = None, model_version: str = "") -> dict[str, Any]:
     """A complete metadata document for a new model."""
     from calcvision import __version__

@@ -84,7 +84,7 @@ def format_metrics(m: dict[str, Any]) -> str:
     if im:
         def f(v: Any) -> str:
             return "n/a" if v is None else f"{v:.4f}"
-        lines.append(f"whole images ({im['images']}, tiled, image calibration a, b = {im['image_calibration']}): accuracy "
+        lines.append(f"whole images ({im['images']}, tiled, image calibration a, b, c = {im['image_calibration']}): accuracy "
                      f"{f(im['image_accuracy'])}, none images called lesion {f(im['image_none_false_positive_rate'])}, "
                      f"lesions missed {f(im['image_lesion_missed_rate'])}, ECE {f(im.get('image_ece'))}, tiles of none images called lesion "
                      f"{f(im['none_image_tile_false_positive_rate'])} of {im['none_image_tiles']}")
@@ -142,44 +142,44 @@ def strongest_of(maps: list[torch.Tensor]) -> np.ndarray:
 
 
 def strongest_tiles(net: nn.Module, temperature: float, items: list, tile_px: int,
-                    batch_size: int = 128, tta_tiles: int = 0) -> tuple[np.ndarray, np.ndarray, int, int]:
+                    batch_size: int = 128, tta_tiles: int = 0) -> tuple[np.ndarray, np.ndarray, np.ndarray, int, int]:
     """Cover each image with tiles (``tile_maps``) and keep the calibrated probabilities of the
     tile with the strongest lesion evidence (1 - p_none).
 
-    Returns (winning tile probabilities [N, 7], labels [N], tiles of the ``none`` images, of
-    which called lesion by argmax)."""
+    Returns (winning tile probabilities [N, 7], tiles per image [N], labels [N], tiles of the
+    ``none`` images, of which called lesion by argmax)."""
     ni = CLASS_INDEX[NONE]
     maps = tile_maps(net, temperature, items, tile_px, batch_size, tta_tiles)
     labels = np.array([it.label for it in items])
     none_maps = [probs for probs, label in zip(maps, labels) if label == ni]
     none_tiles = sum(len(probs) for probs in none_maps)
     none_tile_fp = sum(int((probs.argmax(1) != ni).sum()) for probs in none_maps)
-    return strongest_of(maps), labels, none_tiles, none_tile_fp
+    return strongest_of(maps), np.array([len(probs) for probs in maps]), labels, none_tiles, none_tile_fp
 
 
 def fit_image_calibration_on(net: nn.Module, temperature: float, items: list, tile_px: int,
-                             tta_tiles: int = 0) -> tuple[float, float]:
-    """(a, b) of the image-level calibration fitted on ``items`` (validation images), scored
+                             tta_tiles: int = 0) -> tuple[float, float, float]:
+    """(a, b, c) of the image-level calibration fitted on ``items`` (validation images), scored
     exactly as ``calcvision infer`` scores an image (``strongest_tiles``)."""
     from calcvision.model.calibration import fit_image_calibration
 
     ni = CLASS_INDEX[NONE]
-    best, labels, _, _ = strongest_tiles(net, temperature, items, tile_px, tta_tiles=tta_tiles)
-    return fit_image_calibration(1.0 - best[:, ni], labels != ni)
+    best, n_tiles, labels, _, _ = strongest_tiles(net, temperature, items, tile_px, tta_tiles=tta_tiles)
+    return fit_image_calibration(1.0 - best[:, ni], labels != ni, n_tiles)
 
 
 def image_level(net: nn.Module, temperature: float, items: list, tile_px: int,
-                image_calibration: tuple[float, float] = (1.0, 0.0), batch_size: int = 128,
+                image_calibration: tuple[float, ...] = (1.0, 0.0, 0.0), batch_size: int = 128,
                 tta_tiles: int = 0) -> dict[str, Any]:
     """Whole-image decisions the way ``calcvision infer`` makes them: the strongest tile's
-    probabilities, recalibrated at image level (``image_calibration`` = (a, b) of
+    probabilities, recalibrated at image level (``image_calibration`` = (a, b, c) of
     :func:`calcvision.model.calibration.image_probs`), arg-max. Also the tile-level
     false-positive rate over every tile of the ``none`` images (what a plate scan meets most)."""
     from calcvision.model.calibration import image_probs
 
     ni = CLASS_INDEX[NONE]
-    best, labels_a, none_tiles, none_tile_fp = strongest_tiles(net, temperature, items, tile_px, batch_size, tta_tiles)
-    probs = image_probs(best, ni, *image_calibration)
+    best, n_tiles, labels_a, none_tiles, none_tile_fp = strongest_tiles(net, temperature, items, tile_px, batch_size, tta_tiles)
+    probs = image_probs(best, ni, *image_calibration, n_tiles=n_tiles)
     preds_a = probs.argmax(1)
     is_none = labels_a == ni
     return {

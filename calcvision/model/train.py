@@ -84,7 +84,8 @@ def train(cfg: TrainConfig, log: Any = print) -> dict[str, Any]:
     val_metrics, _, _ = evaluate_net(net, temperature, dm.val_set())
     log(f"temperature {temperature:.3f} (fitted on {len(val_labels)} validation tiles); val accuracy {val_metrics['accuracy']:.4f}")
     image_cal = fit_image_calibration_on(net, temperature, dm.val_items, m.tile_px, m.tta_tiles)
-    log(f"image-level calibration a={image_cal[0]:.3f} b={image_cal[1]:.3f} (fitted on {len(dm.val_items)} validation images)")
+    log("image-level calibration a={:.3f} b={:.3f} c={:.3f}".format(*image_cal)
+        + f" (fitted on {len(dm.val_items)} validation images)")
 
     metrics: dict[str, Any] = {"validation": _brief(val_metrics)}
     if cfg.evaluate is not None:
