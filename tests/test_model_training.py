@@ -300,6 +300,21 @@ def test_tune_box_prints_every_setting_and_the_defaults_per_class(tmp_path, caps
     assert sum(int(part.split(" of ")[1]) for part in per_class.split(": ", 1)[1].split(", ")) == used
 
 
+def test_tile_count_calibration_prints_both_forms_per_field_size(capsys):
+    """scripts/tile_count_calibration.py: the two fitted calibrations (c >= 0), then per field
+    size a row for each, with more tiles in the larger field and rates in 0..1."""
+    script = _script("tile_count_calibration")
+    assert script.main(["--fit-seed", "6", "--fit-per-class", "3", "--seed", "5", "--per-class", "2",
+                        "--shape", "256", "512", "--threads", "1"]) == 0
+    out = capsys.readouterr().out.splitlines()
+    c = float(out[0].split("(a, b, c) = (")[1].split(")")[0].split(", ")[2])
+    assert c >= 0
+    rows = [line.split() for line in out[2:] if line.split()[:1] in (["256"], ["512"])]
+    assert [(r[0], r[2]) for r in rows] == [("256", "(a,"), ("256", "(a,"), ("512", "(a,"), ("512", "(a,")]
+    assert float(rows[2][1]) > float(rows[0][1])
+    assert all(0 <= float(v) <= 1 for r in rows for v in r[-4:])
+
+
 def test_temperature_check_prints_one_row_per_seed(capsys):
     """scripts/temperature_check.py: per seed the tile count (at least one tile per phantom), the
     temperature that set fits for itself, and ECEs in 0..1."""
