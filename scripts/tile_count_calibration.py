@@ -27,20 +27,22 @@ import torch
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from calcvision.model import load_model  # noqa: E402
 from calcvision.model.calibration import expected_calibration_error, fit_image_calibration, image_probs  # noqa: E402
-from calcvision.model.checkpoint import load_model  # noqa: E402
 from calcvision.model.data import NONE_IDX, PhantomSpec, phantom_items  # noqa: E402
-from calcvision.model.evaluate import strongest_of, tile_maps  # noqa: E402
+from calcvision.model.evaluate import strongest_tiles  # noqa: E402
+from calcvision.phantoms.params import ranges  # noqa: E402
 
 
 def scored(model, seed: int, per_class: int, side: int, cache: str | None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(strongest tile's probabilities [N, 7], tiles per image [N], labels [N]) of the phantoms
     of ``seed`` with ``side`` x ``side`` pixel fields, whole (nothing cropped) at model scale."""
-    mpp = model.meta["mm_per_pixel"]
-    keep = max(576, int(side * 0.2 / mpp) + 16)  # 576 as data.keep_px: the training run's cache serves 512 x 512
-    items = phantom_items(PhantomSpec(seed, per_class, (side, side)), mpp, keep, 2, cache)
-    maps = tile_maps(model.net, model.temperature, items, model.meta["tile_px"], tta_tiles=model.tta_tiles)
-    return strongest_of(maps), np.array([len(m) for m in maps]), np.array([it.label for it in items])
+    widest_mm = side * ranges()["field"]["spacing_mm"]["range"][1]
+    keep = max(576, int(widest_mm / model.mm_per_pixel) + 16)  # 576 as data.keep_px: the training run's cache serves 512 x 512
+    items = phantom_items(PhantomSpec(seed, per_class, (side, side)), model.mm_per_pixel, keep, 2, cache)
+    best, n_tiles, labels, _, _ = strongest_tiles(model.net, model.temperature, items, model.tile_px,
+                                                  tta_tiles=model.tta_tiles)
+    return best, n_tiles, labels
 
 
 def main(argv: list[str] | None = None) -> int:
