@@ -288,14 +288,14 @@ def test_lesion_visibility_script_measures_detectability(capsys):
 
 
 def test_tune_box_prints_every_setting_and_the_defaults_per_class(tmp_path, capsys):
-    """scripts/tune_box.py: one row per (support, cam threshold, all parts) setting with shares
-    and median IoU in 0..1, and the per-class line of the defaults."""
+    """scripts/tune_box.py: one row per (support, reach, cam threshold, all parts) setting with
+    shares and median IoU in 0..1, and the per-class line of the defaults."""
     script = _script("tune_box")
     script.main(["--per-class", "1", "--data", str(tmp_path / "set"), "--workers", "1"])
     out = capsys.readouterr().out.splitlines()
     rows = [line.split() for line in out if line.split()[:1] and line.split()[0] in ("0.3", "0.5", "0.7")]
-    assert len(rows) == 24 and all(0 <= float(r[3]) <= 1 and 0 <= float(r[4]) <= 1 for r in rows)
-    used = int(next(line for line in out if line.startswith("tuning set")).split(", ")[2].split()[0])
+    assert len(rows) == 54 and all(0 <= float(r[4]) <= 1 and 0 <= float(r[5]) <= 1 for r in rows)
+    used = int(next(line for line in out if line.startswith("tuning sets")).split(", ")[-1].split()[0])
     per_class = next(line for line in out if line.startswith("IoU >= 0.3 per class"))
     assert sum(int(part.split(" of ")[1]) for part in per_class.split(": ", 1)[1].split(", ")) == used
 
