@@ -50,6 +50,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--model", default=None, help="model file (default: the shipped model)")
     ap.add_argument("--fit-seed", type=int, default=2, help="validation phantoms the calibrations are fitted on")
     ap.add_argument("--fit-per-class", type=int, default=100, help="as data.phantoms.val_per_class")
+    ap.add_argument("--fit-shape", type=int, nargs="+", default=[512],
+                    help="field sides (pixels) of the fitting phantoms, pooled (512: the training run's)")
     ap.add_argument("--seed", type=int, default=3, help="held-out phantoms")
     ap.add_argument("--per-class", type=int, default=60)
     ap.add_argument("--shape", type=int, nargs="+", default=[512, 1024], help="field sides (pixels) to test at")
@@ -59,10 +61,12 @@ def main(argv: list[str] | None = None) -> int:
     torch.set_num_threads(args.threads)
     model = load_model(args.model)
 
-    best, n, labels = scored(model, args.fit_seed, args.fit_per_class, 512, args.cache)
+    best, n, labels = (np.concatenate(a) for a in zip(*(scored(model, args.fit_seed, args.fit_per_class, side, args.cache)
+                                                         for side in args.fit_shape)))
     e, lesion = 1.0 - best[:, NONE_IDX], labels != NONE_IDX
     calibrations = {"(a, b)": fit_image_calibration(e, lesion), "(a, b, c)": fit_image_calibration(e, lesion, n)}
-    print(f"fitted on seed {args.fit_seed} ({len(labels)} images of 512 x 512, {n.min()}-{n.max()} tiles): "
+    sides = " and ".join(f"{side} x {side}" for side in args.fit_shape)
+    print(f"fitted on seed {args.fit_seed} ({len(labels)} images of {sides}, {n.min()}-{n.max()} tiles): "
           + "; ".join(f"{k} = ({', '.join(f'{v:.3f}' for v in cal)})" for k, cal in calibrations.items())
           + f"; stored in the model: {tuple(round(v, 3) for v in model.image_calibration)}")
     print(f"{'field':>6} {'tiles':>6} {'calibration':<11} {'accuracy':>9} {'none -> lesion':>15} {'lesion -> none':>15} "

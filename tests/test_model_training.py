@@ -301,12 +301,14 @@ def test_tune_box_prints_every_setting_and_the_defaults_per_class(tmp_path, caps
 
 
 def test_tile_count_calibration_prints_both_forms_per_field_size(capsys):
-    """scripts/tile_count_calibration.py: the two fitted calibrations (c >= 0), then per field
-    size a row for each, with more tiles in the larger field and rates in 0..1."""
+    """scripts/tile_count_calibration.py: the two calibrations fitted on the pooled field sizes
+    (c >= 0), then per field size a row for each, with more tiles in the larger field and rates
+    in 0..1."""
     script = _script("tile_count_calibration")
-    assert script.main(["--fit-seed", "6", "--fit-per-class", "3", "--seed", "5", "--per-class", "2",
-                        "--shape", "256", "512", "--threads", "1"]) == 0
+    assert script.main(["--fit-seed", "6", "--fit-per-class", "3", "--fit-shape", "256", "512", "--seed", "5",
+                        "--per-class", "2", "--shape", "256", "512", "--threads", "1"]) == 0
     out = capsys.readouterr().out.splitlines()
+    assert "(42 images of 256 x 256 and 512 x 512, " in out[0]
     c = float(out[0].split("(a, b, c) = (")[1].split(")")[0].split(", ")[2])
     assert c >= 0
     rows = [line.split() for line in out[2:] if line.split()[:1] in (["256"], ["512"])]
