@@ -6,7 +6,7 @@ import pytest
 import torch
 
 from calcvision.errors import InputError
-from calcvision.infer.predict import aggregate, predict_radiograph
+from calcvision.infer.predict import aggregate, finding_region, predict_radiograph
 from calcvision.io.radiograph import Provenance, Radiograph
 from calcvision.patterns import CLASSES
 from infer_fakes import SpotModel
@@ -70,6 +70,23 @@ def test_strongest_tile_rule():
     best, p = aggregate(probs, (1.0, -2.0))
     assert best == 1 and np.argmax(p) == 6 and abs(p.sum() - 1) < 1e-12
     assert abs(p[0] / p[3] - 0.5 / 0.2) < 1e-6  # lesion classes keep their shares (float32 input)
+
+
+def test_finding_region_joins_foci_across_one_tile_but_not_far_ones_or_other_classes():
+    """A scattered cluster: tiles 0 and 2 see rice grains, tile 1 between them sees none, so
+    the region joins them only when its steps may reach past one tile; tile 3 (a sheet) and the
+    distant tile 4 never join."""
+    class Prep:  # what finding_region reads: tile size and tile origins (y, x), stride 24 px
+        tiles = np.zeros((5, 1, 32, 32), np.float32)
+        origins = [(0, 0), (0, 24), (0, 48), (0, 72), (0, 300)]
+    rice, sheet, none = CLASSES.index("rice_grain"), CLASSES.index("sheet"), CLASSES.index("none")
+    probs = torch.zeros(5, len(CLASSES))
+    for j, (cls, p) in enumerate([(rice, 0.9), (none, 0.9), (rice, 0.5), (sheet, 0.9), (rice, 0.9)]):
+        probs[j, cls] = p
+        probs[j, none] += 1 - p
+    assert finding_region(Prep(), probs, 0, rice, reach=1.0) == [0]
+    assert finding_region(Prep(), probs, 0, rice, reach=2.0) == [0, 2]  # most suspicious first
+    assert finding_region(Prep(), probs, 0, rice, support=0.6, reach=2.0) == [0]  # 0.5 < 0.6 x 0.9
 
 
 def test_fast_tile_normalisation_equals_the_shared_normalise_tile():
