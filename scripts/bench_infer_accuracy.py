@@ -8,7 +8,7 @@ one the shipped model was not trained on): balanced over the seven classes, MONO
 BitsStored 10-16, windows and pixel spacing 0.1-0.2 mm as the simulator draws them, about half
 of the files losslessly compressed (RLE, JPEG-LS, JPEG 2000). Then runs the batch runner over
 the folder exactly as ``calcvision infer`` does and prints:
-- image-level accuracy (target >= 98 %), per-class recall and the confusion matrix;
+- image-level accuracy (target >= 98 %) with its 95 % Wilson interval, per-class recall and the confusion matrix;
 - the ``none`` false-positive rate: ``none`` images called a lesion (target <= 3 %);
 - the fraction of correctly classified lesions whose box has IoU >= 0.3 with the true
   lesion box (target >= 90 %), the median IoU, and that fraction per class.
@@ -77,6 +77,7 @@ def main() -> None:
 
     from calcvision.infer.runner import run_inference
     from calcvision.model import load_model
+    from calcvision.model.evaluate import wilson_interval
     from calcvision.patterns import CLASSES, NONE
 
     model = load_model(args.model)
@@ -125,9 +126,13 @@ def main() -> None:
     print(" " * 26 + " ".join(f"{s:>10s}" for s in short))
     for c, row in zip(CLASSES, confusion):
         print(f"  {c:24s}" + " ".join(f"{v:10d}" for v in row) + f"   recall {row[CLASSES.index(c)] / max(row.sum(), 1):.2f}")
-    print(f"\nimage-level accuracy: {acc:.3f} (target >= 0.98)")
-    print(f"none false-positive rate: {none_fp:.3f} (target <= 0.03)")
-    print(f"correct lesions with box IoU >= 0.3: {box_ok:.3f} of {len(ious)} (target >= 0.90); "
+    ci = wilson_interval(int(np.trace(confusion)), n)
+    print(f"\nimage-level accuracy: {acc:.3f} (target >= 0.98; 95 % CI {ci[0]:.3f}-{ci[1]:.3f})")
+    ci = wilson_interval(int(confusion[ni].sum() - confusion[ni, ni]), int(confusion[ni].sum()))
+    print(f"none false-positive rate: {none_fp:.3f} (target <= 0.03" + (f"; 95 % CI {ci[0]:.3f}-{ci[1]:.3f})" if ci else ")"))
+    ci = wilson_interval(int(np.sum(np.asarray(ious) >= 0.3)), len(ious))
+    print(f"correct lesions with box IoU >= 0.3: {box_ok:.3f} of {len(ious)} (target >= 0.90"
+          + (f"; 95 % CI {ci[0]:.3f}-{ci[1]:.3f}" if ci else "") + "); "
           f"median IoU {np.median(ious) if ious else float('nan'):.2f}")
     print(f"  per class: {box_hits_per_class(ious, boxed)}")
     # what a stricter image-level decision would trade: lesion probability 1 - p_none above t

@@ -80,3 +80,28 @@ def test_ece_floor_of_a_calibrated_model_matches_its_measured_ece_and_shrinks_wi
     p[:, 0] = 0.9
     labels = np.where(rng.random(300) < 0.5, 0, 1)
     assert expected_calibration_error(p, labels) > 5 * ece_if_calibrated(p)
+
+
+def test_wilson_interval_known_values_and_metrics_carry_it():
+    """95 % Wilson intervals: 0 of 15 still has an upper bound (0.204), 8 of 10 is
+    0.490-0.943 (textbook values), n = 0 has none; compute_metrics and the printed block
+    carry the interval of the accuracy and of the `none` false-positive rate."""
+    from calcvision.model.evaluate import compute_metrics, format_metrics, wilson_interval
+    from calcvision.patterns import CLASSES
+
+    lo, hi = wilson_interval(0, 15)
+    assert lo == 0.0 and abs(hi - 0.2039) < 1e-3
+    lo, hi = wilson_interval(8, 10)
+    assert abs(lo - 0.4902) < 1e-3 and abs(hi - 0.9433) < 1e-3
+    assert wilson_interval(0, 0) is None
+    ni = CLASSES.index("none")
+    labels = np.array([0] * 6 + [ni] * 4)
+    probs = np.full((10, len(CLASSES)), 0.01)
+    probs[np.arange(10), labels] = 0.9
+    probs[9] = 0.01
+    probs[9, 0] = 0.9  # one `none` tile called rice_grain
+    m = compute_metrics(probs, labels)
+    assert m["accuracy"] == 0.9 and m["accuracy_ci95"][0] < 0.9 < m["accuracy_ci95"][1]
+    assert m["none_false_positive_rate"] == 0.25
+    assert m["none_false_positive_rate_ci95"] == wilson_interval(1, 4)
+    assert "accuracy: 0.9000 (95 % CI " in format_metrics(m)

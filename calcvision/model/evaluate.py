@@ -1,5 +1,6 @@
 """Tile-level evaluation: accuracy, macro-F1, per-class recall, confusion matrix, `none`
-false-positive rate, expected calibration error; figures written next to the JSON."""
+false-positive rate (rates with 95 % Wilson intervals), expected calibration error; figures
+written next to the JSON."""
 
 from __future__ import annotations
 
@@ -31,6 +32,20 @@ def predict_logits(net: nn.Module, dataset: Dataset, batch_size: int = 128, devi
     return torch.cat(out), torch.cat(labels)
 
 
+def wilson_interval(k: int, n: int, z: float = 1.96) -> tuple[float, float] | None:
+    """95 % (``z`` = 1.96) Wilson score interval of a rate of ``k`` in ``n`` independent trials;
+    honest at 0 of n, where the normal approximation gives zero width. None when n = 0."""
+    if n <= 0:
+        return None
+    p, z2 = k / n, z * z
+    centre, half = (p + z2 / (2 * n)) / (1 + z2 / n), z * np.sqrt(p * (1 - p) / n + z2 / (4 * n * n)) / (1 + z2 / n)
+    return float(max(0.0, centre - half)), float(min(1.0, centre + half))
+
+
+def _ci(v: tuple[float, float] | None) -> str:
+    return "" if v is None else f" (95 % CI {v[0]:.3f}-{v[1]:.3f})"
+
+
 def compute_metrics(probs: np.ndarray, labels: np.ndarray) -> dict[str, Any]:
     """Metrics of predicted probabilities ``[N, 7]`` against true class indices ``[N]``."""
     probs = np.asarray(probs, dtype=np.float64)
@@ -56,7 +71,9 @@ def compute_metrics(probs: np.ndarray, labels: np.ndarray) -> dict[str, Any]:
         "accuracy": float((pred == labels).mean()) if len(labels) else float("nan"),
         "macro_f1": float(f1[present].mean()) if present.any() else float("nan"),
         "per_class_recall": {c: (None if np.isnan(r) else float(r)) for c, r in zip(CLASSES, recall)},
+        "accuracy_ci95": wilson_interval(int(np.trace(cm)), int(len(labels))),
         "none_false_positive_rate": float((none_total - cm[ni, ni]) / none_total) if none_total else None,
+        "none_false_positive_rate_ci95": wilson_interval(int(none_total - cm[ni, ni]), int(none_total)),
         "lesion_called_none_rate": float(cm[:, ni].sum() - cm[ni, ni]) / lesion_total if lesion_total else None,
         "ece": expected_calibration_error(probs, labels),
         "ece_if_calibrated": ece_if_calibrated(probs),
@@ -70,9 +87,10 @@ def format_metrics(m: dict[str, Any]) -> str:
     """A short human-readable block (what `calcvision evaluate` prints)."""
     lines = [
         f"tiles: {m['n']}",
-        f"accuracy: {m['accuracy']:.4f}",
+        f"accuracy: {m['accuracy']:.4f}{_ci(m.get('accuracy_ci95'))}",
         f"macro-F1: {m['macro_f1']:.4f}",
-        f"none false-positive rate: {m['none_false_positive_rate']:.4f}" if m["none_false_positive_rate"] is not None else "none false-positive rate: n/a",
+        f"none false-positive rate: {m['none_false_positive_rate']:.4f}{_ci(m.get('none_false_positive_rate_ci95'))}"
+        if m["none_false_positive_rate"] is not None else "none false-positive rate: n/a",
         f"lesion called none: {m['lesion_called_none_rate']:.4f}" if m["lesion_called_none_rate"] is not None else "lesion called none: n/a",
         f"ECE: {m['ece']:.4f} (a perfectly calibrated model would show {m['ece_if_calibrated']:.4f} on as many)"
         f"   NLL: {m['nll']:.4f}",
@@ -85,7 +103,8 @@ def format_metrics(m: dict[str, Any]) -> str:
         def f(v: Any) -> str:
             return "n/a" if v is None else f"{v:.4f}"
         lines.append(f"whole images ({im['images']}, tiled, image calibration a, b, c = {im['image_calibration']}): accuracy "
-                     f"{f(im['image_accuracy'])}, none images called lesion {f(im['image_none_false_positive_rate'])}, "
+                     f"{f(im['image_accuracy'])}{_ci(im.get('image_accuracy_ci95'))}, none images called lesion "
+                     f"{f(im['image_none_false_positive_rate'])}{_ci(im.get('image_none_false_positive_rate_ci95'))}, "
                      f"lesions missed {f(im['image_lesion_missed_rate'])}, ECE {f(im.get('image_ece'))}, tiles of none images called lesion "
                      f"{f(im['none_image_tile_false_positive_rate'])} of {im['none_image_tiles']}")
     return "\n".join(lines)
@@ -185,7 +204,9 @@ def image_level(net: nn.Module, temperature: float, items: list, tile_px: int,
     return {
         "images": int(len(labels_a)),
         "image_accuracy": float((preds_a == labels_a).mean()),
+        "image_accuracy_ci95": wilson_interval(int((preds_a == labels_a).sum()), int(len(labels_a))),
         "image_none_false_positive_rate": float((preds_a[is_none] != ni).mean()) if is_none.any() else None,
+        "image_none_false_positive_rate_ci95": wilson_interval(int((preds_a[is_none] != ni).sum()), int(is_none.sum())),
         "image_lesion_missed_rate": float((preds_a[~is_none] == ni).mean()) if (~is_none).any() else None,
         "image_ece": expected_calibration_error(probs, labels_a),
         "image_ece_if_calibrated": ece_if_calibrated(probs),
