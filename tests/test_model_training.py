@@ -326,3 +326,22 @@ def test_temperature_check_prints_one_row_per_seed(capsys):
     assert [r[0] for r in rows] == ["5", "6"]
     for _, tiles, own, *eces in rows:
         assert int(tiles) >= 14 and float(own) > 0 and all(0 <= float(e) <= 1 for e in eces)
+
+
+def test_model_card_metrics_quotes_the_intervals_of_metrics_json(tmp_path, monkeypatch, capsys):
+    """scripts/model_card_metrics.py: the card's table row carries the Wilson interval that
+    compute_metrics wrote, and rows without one stay bare."""
+    import json
+
+    from calcvision.model.evaluate import compute_metrics
+
+    labels = np.array([0, 0, 1, 6, 6])
+    probs = np.eye(len(CLASSES))[[0, 1, 1, 6, 0]] * 0.9 + 0.1 / len(CLASSES)
+    path = tmp_path / "metrics.json"
+    path.write_text(json.dumps(compute_metrics(probs, labels)))
+    monkeypatch.setattr("sys.argv", ["model_card_metrics.py", str(path)])
+    assert _script("model_card_metrics").main() == 0
+    rows = {line.split(" | ")[0]: line for line in capsys.readouterr().out.splitlines() if line.startswith("| ")}
+    lo, hi = compute_metrics(probs, labels)["accuracy_ci95"]
+    assert rows["| accuracy"] == f"| accuracy | 0.6000 (95 % CI {lo:.3f}-{hi:.3f}) |"
+    assert "CI" not in rows["| macro-F1"]
