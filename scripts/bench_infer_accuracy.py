@@ -77,7 +77,7 @@ def main() -> None:
 
     from calcvision.infer.runner import run_inference
     from calcvision.model import load_model
-    from calcvision.model.evaluate import wilson_interval
+    from calcvision.model.evaluate import ci_suffix, wilson_interval
     from calcvision.patterns import CLASSES, NONE
 
     model = load_model(args.model)
@@ -126,13 +126,11 @@ def main() -> None:
     print(" " * 26 + " ".join(f"{s:>10s}" for s in short))
     for c, row in zip(CLASSES, confusion):
         print(f"  {c:24s}" + " ".join(f"{v:10d}" for v in row) + f"   recall {row[CLASSES.index(c)] / max(row.sum(), 1):.2f}")
-    ci = wilson_interval(int(np.trace(confusion)), n)
-    print(f"\nimage-level accuracy: {acc:.3f} (target >= 0.98; 95 % CI {ci[0]:.3f}-{ci[1]:.3f})")
-    ci = wilson_interval(int(confusion[ni].sum() - confusion[ni, ni]), int(confusion[ni].sum()))
-    print(f"none false-positive rate: {none_fp:.3f} (target <= 0.03" + (f"; 95 % CI {ci[0]:.3f}-{ci[1]:.3f})" if ci else ")"))
-    ci = wilson_interval(int(np.sum(np.asarray(ious) >= 0.3)), len(ious))
-    print(f"correct lesions with box IoU >= 0.3: {box_ok:.3f} of {len(ious)} (target >= 0.90"
-          + (f"; 95 % CI {ci[0]:.3f}-{ci[1]:.3f}" if ci else "") + "); "
+    print(f"\nimage-level accuracy: {acc:.3f}{ci_suffix(wilson_interval(int(np.trace(confusion)), n))} (target >= 0.98)")
+    fp_ci = ci_suffix(wilson_interval(int(confusion[ni].sum() - confusion[ni, ni]), int(confusion[ni].sum())))
+    print(f"none false-positive rate: {none_fp:.3f}{fp_ci} (target <= 0.03)")
+    box_ci = ci_suffix(wilson_interval(int(np.sum(np.asarray(ious) >= 0.3)), len(ious)))
+    print(f"correct lesions with box IoU >= 0.3: {box_ok:.3f} of {len(ious)}{box_ci} (target >= 0.90); "
           f"median IoU {np.median(ious) if ious else float('nan'):.2f}")
     print(f"  per class: {box_hits_per_class(ious, boxed)}")
     # what a stricter image-level decision would trade: lesion probability 1 - p_none above t

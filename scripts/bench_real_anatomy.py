@@ -115,7 +115,7 @@ def main() -> None:
     from calcvision.io import read_radiograph
     from calcvision.io.sample_data import pydicom_file
     from calcvision.model import load_model
-    from calcvision.model.evaluate import wilson_interval
+    from calcvision.model.evaluate import ci_suffix, wilson_interval
     from calcvision.patterns import CLASSES, NONE
     from calcvision.phantoms.sample import draw_scene, lesion_box
     sys.path.insert(0, str(ROOT / "scripts"))
@@ -180,13 +180,10 @@ def main() -> None:
     n_les = confusion[lesion_rows].sum()
     right, n_none = int(np.trace(confusion[lesion_rows][:, lesion_rows])), int(confusion[ni].sum())
 
-    def ci(k: int, n: int) -> str:
-        v = wilson_interval(k, n)
-        return "" if v is None else f" (95 % CI {v[0]:.3f}-{v[1]:.3f})"
-    print(f"\nlesion images: accuracy {right / max(n_les, 1):.3f} of {n_les}{ci(right, int(n_les))}, "
+    print(f"\nlesion images: accuracy {right / max(n_les, 1):.3f} of {n_les}{ci_suffix(wilson_interval(right, int(n_les)))}, "
           f"called none {confusion[lesion_rows, ni].sum() / max(n_les, 1):.3f}")
     print(f"none images (plates + windows): called a lesion {1 - confusion[ni, ni] / max(n_none, 1):.3f} "
-          f"of {n_none}{ci(n_none - int(confusion[ni, ni]), n_none)}")
+          f"of {n_none}{ci_suffix(wilson_interval(n_none - int(confusion[ni, ni]), n_none))}")
     print(f"overall accuracy {np.trace(confusion) / confusion.sum():.3f}; correct lesions with box IoU >= 0.3: "
           f"{float(np.mean(np.asarray(ious) >= 0.3)) if ious else float('nan'):.3f} of {len(ious)}")
 

@@ -16,12 +16,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from calcvision.model import read_meta  # noqa: E402
 from calcvision.model.checkpoint import DEFAULT_MODEL, file_sha256  # noqa: E402
+from calcvision.model.evaluate import ci_suffix  # noqa: E402
 from calcvision.patterns import CLASSES  # noqa: E402
-
-
-def ci(v: list[float] | None) -> str:
-    """" (95 % CI lo-hi)" from a metrics.json ``*_ci95`` pair (written since Wilson intervals were added)."""
-    return "" if not v else f" (95 % CI {v[0]:.3f}-{v[1]:.3f})"
 
 
 def main() -> int:
@@ -46,14 +42,14 @@ def main() -> int:
                      ("ece", "expected calibration error"),
                      ("ece_if_calibrated", "ECE a perfectly calibrated model would show on as many tiles"), ("nll", "NLL")]:
         v = m.get(k)
-        print(f"| {label} | {v if isinstance(v, int) or v is None else f'{v:.4f}'}{ci(m.get(k + '_ci95'))} |")
+        print(f"| {label} | {v if isinstance(v, int) or v is None else f'{v:.4f}'}{ci_suffix(m.get(k + '_ci95'))} |")
     im = m.get("image_level") or {}
     for k, label in [("image_accuracy", "whole-image accuracy (tiled)"), ("image_none_false_positive_rate", "`none` images called lesion"),
                      ("image_lesion_missed_rate", "lesion images called `none`"), ("image_ece", "whole-image ECE"),
                      ("image_ece_if_calibrated", "ECE a perfectly calibrated model would show on as many images"),
                      ("none_image_tile_false_positive_rate", "tiles of `none` images called lesion")]:
         if im.get(k) is not None:
-            print(f"| {label} | {im[k]:.4f}{ci(im.get(k + '_ci95'))} |")
+            print(f"| {label} | {im[k]:.4f}{ci_suffix(im.get(k + '_ci95'))} |")
     print("\nPer-class recall: " + ", ".join(f"`{c}` {r:.3f}" for c, r in m["per_class_recall"].items() if r is not None))
     print("\nConfusion matrix (rows true, columns predicted):\n")
     print("| true \\ predicted | " + " | ".join(CLASSES) + " |")

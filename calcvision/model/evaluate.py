@@ -42,8 +42,9 @@ def wilson_interval(k: int, n: int, z: float = 1.96) -> tuple[float, float] | No
     return float(max(0.0, centre - half)), float(min(1.0, centre + half))
 
 
-def _ci(v: tuple[float, float] | None) -> str:
-    return "" if v is None else f" (95 % CI {v[0]:.3f}-{v[1]:.3f})"
+def ci_suffix(v: tuple[float, float] | list[float] | None) -> str:
+    """`` (95 % CI lo-hi)`` of a ``wilson_interval`` (or its list in metrics.json); '' for None."""
+    return "" if not v else f" (95 % CI {v[0]:.3f}-{v[1]:.3f})"
 
 
 def compute_metrics(probs: np.ndarray, labels: np.ndarray) -> dict[str, Any]:
@@ -87,9 +88,9 @@ def format_metrics(m: dict[str, Any]) -> str:
     """A short human-readable block (what `calcvision evaluate` prints)."""
     lines = [
         f"tiles: {m['n']}",
-        f"accuracy: {m['accuracy']:.4f}{_ci(m.get('accuracy_ci95'))}",
+        f"accuracy: {m['accuracy']:.4f}{ci_suffix(m.get('accuracy_ci95'))}",
         f"macro-F1: {m['macro_f1']:.4f}",
-        f"none false-positive rate: {m['none_false_positive_rate']:.4f}{_ci(m.get('none_false_positive_rate_ci95'))}"
+        f"none false-positive rate: {m['none_false_positive_rate']:.4f}{ci_suffix(m.get('none_false_positive_rate_ci95'))}"
         if m["none_false_positive_rate"] is not None else "none false-positive rate: n/a",
         f"lesion called none: {m['lesion_called_none_rate']:.4f}" if m["lesion_called_none_rate"] is not None else "lesion called none: n/a",
         f"ECE: {m['ece']:.4f} (a perfectly calibrated model would show {m['ece_if_calibrated']:.4f} on as many)"
@@ -103,8 +104,8 @@ def format_metrics(m: dict[str, Any]) -> str:
         def f(v: Any) -> str:
             return "n/a" if v is None else f"{v:.4f}"
         lines.append(f"whole images ({im['images']}, tiled, image calibration a, b, c = {im['image_calibration']}): accuracy "
-                     f"{f(im['image_accuracy'])}{_ci(im.get('image_accuracy_ci95'))}, none images called lesion "
-                     f"{f(im['image_none_false_positive_rate'])}{_ci(im.get('image_none_false_positive_rate_ci95'))}, "
+                     f"{f(im['image_accuracy'])}{ci_suffix(im.get('image_accuracy_ci95'))}, none images called lesion "
+                     f"{f(im['image_none_false_positive_rate'])}{ci_suffix(im.get('image_none_false_positive_rate_ci95'))}, "
                      f"lesions missed {f(im['image_lesion_missed_rate'])}, ECE {f(im.get('image_ece'))}, tiles of none images called lesion "
                      f"{f(im['none_image_tile_false_positive_rate'])} of {im['none_image_tiles']}")
     return "\n".join(lines)
