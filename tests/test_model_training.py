@@ -276,15 +276,18 @@ def test_image_operating_points_prints_separation_per_model(capsys):
 
 
 def test_lesion_visibility_script_measures_detectability(capsys):
-    """scripts/lesion_visibility.py: every lesion phantom gets a positive detectability and a
-    call; the d' ranges account for every lesion."""
+    """scripts/lesion_visibility.py: every lesion phantom gets a positive detectability, a
+    displayed contrast and a call; the d' ranges and the display check account for every lesion."""
     script = _script("lesion_visibility")
-    d, peak = script.detectability("phlebolith_ring", 5, 0, (512, 512), 0.3)
-    assert d > peak > 0
+    scene = script.S.draw_scene("phlebolith_ring", 5, 0, shape=(512, 512))
+    v = script.visibility(scene, 5, 0, 0.3)
+    assert v["d"] > v["peak"] > 0 and 0 < v["contrast"] <= 1
+    assert v["radiograph"].pixels.shape == (512, 512)
     assert script.main(["--seed", "5", "--per-class", "1", "--threads", "1"]) == 0
-    out = capsys.readouterr().out
-    assert out.startswith("6 lesion phantoms")
-    assert sum(int(line.split()[2]) for line in out.splitlines() if line.startswith("  d' ")) == 6
+    out = capsys.readouterr().out.splitlines()
+    assert out[0].startswith("6 lesion phantoms")
+    assert sum(int(line.split()[2]) for line in out if line.startswith("  d' ")) == 6
+    assert sum(int(line.split(": ")[1].split()[0]) for line in out if line.startswith(("  passes:", "  fails:"))) == 6
 
 
 def test_tune_box_prints_every_setting_and_the_defaults_per_class(tmp_path, capsys):
