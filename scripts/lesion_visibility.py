@@ -121,8 +121,7 @@ def main(argv: list[str] | None = None) -> int:
             for lo, hi in ((0, 0.01), (0.01, 0.02), (0.02, 0.04), (0.04, 0.08), (0.08, 0.16), (0.16, 1.01))},
            missed, right)
     passes = np.array([r["passes"] for r in rows])
-    _table("by the display check:", {"passes": passes, "fails": ~passes},
-           missed, right)
+    _table("by the display check:", {"passes": passes, "fails": ~passes}, missed, right)
     _table("by anatomy:", {k: np.array([r["kind"] == k for r in rows]) for k in sorted({r["kind"] for r in rows})},
            missed, right)
     print("called none, by class and anatomy:",
