@@ -47,7 +47,9 @@ DISPLAY_CHECK = 0.02
 
 
 def displayed(rendered: tuple[np.ndarray, dict]) -> np.ndarray:
-    """``sample.process``'s stored pixels as displayed through their VOI window, 0-1."""
+    """``sample.process``'s stored pixels as displayed through their VOI window, 0-1 (what
+    ``make_phantom`` does with them; kept here because any edit to calcvision/phantoms changes
+    SIMULATOR_VERSION, which the shipped model records)."""
     stored, h = rendered
     return stored_to_unit(stored, bits_stored=h["bits_stored"], signed=False, photometric=h["photometric"],
                           slope=h["slope"], intercept=h["intercept"], window_center=h["window_center"],
