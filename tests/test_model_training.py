@@ -290,6 +290,34 @@ def test_lesion_visibility_script_measures_detectability(capsys):
     assert sum(int(line.split(": ")[1].split()[0]) for line in out if line.startswith(("  passes:", "  fails:"))) == 6
 
 
+def test_bench_shift_images_the_same_scene_under_each_shift(tmp_path, capsys):
+    """scripts/bench_shift.py: a header shift changes only the spacing, a physics shift only the
+    pixels; the 0.3 mm and 0.05 mm images cover the same field in mm with the same lesion box in
+    mm; the table has a row per condition and the JSON a line per image and condition."""
+    script = _script("bench_shift")
+    scene = script.S.draw_scene("phlebolith_ring", 5, 0, shape=(512, 512))
+    sp = scene.grid.spacing
+
+    def image(name: str):
+        return script.SHIFTS[name](scene, "phlebolith_ring", 5, 0)
+
+    pixels, sp0, box = image("as drawn")
+    assert sp0 == sp and pixels.shape == (512, 512) and box is not None
+    header = image("header x1.2")
+    assert np.array_equal(header[0], pixels) and header[1] == pytest.approx(1.2 * sp) and header[2] == box
+    quiet = image("noise-free")[0]
+    assert quiet.shape == pixels.shape and not np.array_equal(quiet, pixels) and 0 <= quiet.min() <= quiet.max() <= 1
+    for name, mm in (("0.3 mm pixels", 0.3), ("0.05 mm pixels", 0.05)):
+        px, s, b = image(name)
+        assert s == mm and px.shape[0] * mm == pytest.approx(512 * sp, abs=2 * mm)
+        assert np.allclose(np.array(b) * mm, np.array(box) * sp, atol=1.0)  # lesion box within 1 mm
+    out = tmp_path / "shift.jsonl"
+    assert script.main(["--per-class", "1", "--only", "as drawn", "no log", "--threads", "1", "--json", str(out)]) == 0
+    rows = [line for line in capsys.readouterr().out.splitlines() if line.startswith("| as drawn") or line.startswith("| no log")]
+    assert len(rows) == 4  # summary and recall tables
+    assert len(out.read_text().splitlines()) == 2 * len(CLASSES)
+
+
 def test_tune_box_prints_every_setting_and_the_defaults_per_class(tmp_path, capsys):
     """scripts/tune_box.py: one row per (support, reach, cam threshold, all parts) setting with
     shares and median IoU in 0..1, and the per-class line of the defaults."""
