@@ -20,15 +20,19 @@ replaced; header shifts change only the pixel spacing the reader would be given.
 - ``8-bit JPEG q50``: the displayed image through 8 bits and JPEG quality 50 (drawn: 60-95);
 - ``header x1.2`` / ``header /1.2``: the header's pixel spacing 20 % too large / small (an
   object magnified by the geometry, or PixelSpacing at the isocentre taken for the detector's);
+- ``header x1.5`` / ``header /1.33``: a file without pixel spacing read at the assumed 0.15 mm
+  (``calcvision.io``) when its pixels are 0.1 / 0.2 mm, the ends of the usual range;
 - ``0.3 mm pixels``: the displayed image area-averaged to 0.3 mm pixels (drawn: 0.1-0.2 mm);
-- ``0.05 mm pixels``: the scene drawn on 0.05 mm pixels over the same field in mm (same lesion).
+- ``0.05 mm pixels``: the scene drawn on 0.05 mm pixels over the same field in mm (the same
+  lesion and bones in mm; the random textures are realised anew on the finer grid).
 
 Printed per condition: whole-image accuracy (95 % Wilson interval), lesion images called
 ``none``, ``none`` images called a lesion, mean confidence of the call against accuracy
 (over-confidence under shift), the image-level expected calibration error (15 bins; with the
 value a perfectly calibrated model would show on as many images), the share of correctly called
 lesions whose box overlaps the true lesion box with IoU >= 0.3; then the recall of each class
-under each condition. ``--json`` keeps every image's call and probabilities.
+under each condition. ``--json`` keeps every image's call and probabilities; ``--montage PNG``
+draws one scene under every condition, cut to 40 mm around its lesion, with the model's call.
 """
 
 from __future__ import annotations
@@ -115,10 +119,39 @@ SHIFTS: dict[str, Callable[[S.Scene, str, int, int], Image]] = {
     "8-bit JPEG q50": _as(lambda s: degrade(render(s), jpeg_quality=50, eight_bit=True)),
     "header x1.2": lambda s, *_: (render(s), s.grid.spacing * 1.2, _box(s)),
     "header /1.2": lambda s, *_: (render(s), s.grid.spacing / 1.2, _box(s)),
+    "header x1.5": lambda s, *_: (render(s), s.grid.spacing * 1.5, _box(s)),
+    "header /1.33": lambda s, *_: (render(s), s.grid.spacing * 0.75, _box(s)),
     "0.3 mm pixels": lambda s, *_: (resample_to_scale(render(s), (s.grid.spacing,) * 2, 0.3), 0.3,
                                     _scaled(_box(s), s.grid.spacing / 0.3)),
     "0.05 mm pixels": _fine,
 }
+
+
+def montage(shown: list, path: str, title: str, side_mm: float, field_mm: float = 40.0) -> None:
+    """One panel per condition: ``field_mm`` around the true lesion box (the image centre for
+    ``none``), with the true box (green), the model's box (orange) and its call. Every image
+    covers the same field, ``side_mm`` wide, whatever its header says."""
+    from matplotlib.figure import Figure
+    from matplotlib.patches import Rectangle
+
+    cols = 4
+    fig = Figure(figsize=(3 * cols, 3.2 * -(-len(shown) // cols)))
+    axes = fig.subplots(-(-len(shown) // cols), cols, squeeze=False).ravel()
+    for ax, (name, pixels, _, box, pred) in zip(axes, shown):
+        cy, cx = ((box[1] + box[3]) / 2, (box[0] + box[2]) / 2) if box else (pixels.shape[0] / 2, pixels.shape[1] / 2)
+        h = field_mm / 2 / (side_mm / pixels.shape[0])
+        y0, x0 = int(max(0, cy - h)), int(max(0, cx - h))
+        ax.imshow(pixels[y0:int(cy + h), x0:int(cx + h)], cmap="gray", vmin=0, vmax=1)
+        for b, colour in ((box, "lime"), (pred.box, "orange")):
+            if b:
+                ax.add_patch(Rectangle((b[0] - x0, b[1] - y0), b[2] - b[0], b[3] - b[1], fill=False, ec=colour, lw=1))
+        ax.set_title(f"{name}\n{pred.pattern} {pred.confidence:.2f}", fontsize=8)
+        ax.set_axis_off()
+    for ax in axes[len(shown):]:
+        ax.set_axis_off()
+    fig.suptitle(f"{title}: {field_mm:g} mm around the lesion; green true box, orange the model's", fontsize=9)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -129,11 +162,15 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--only", nargs="+", choices=list(SHIFTS), default=None, help="conditions to run (default: all)")
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--json", default=None, help="write every image's result here (JSON lines)")
+    ap.add_argument("--montage", default=None, help="PNG of one scene under every condition (see --montage-scene)")
+    ap.add_argument("--montage-scene", default="phlebolith_ring:0", help="CLASS:INDEX of the montage's scene")
     args = ap.parse_args(argv)
     torch.set_num_threads(args.threads)
     model = load_model(args.model)
     names = args.only or list(SHIFTS)
     results: dict[str, list[dict]] = {n: [] for n in names}
+    shown: list[tuple[str, np.ndarray, float, Box | None, P.Prediction]] = []
+    m_label, m_index = args.montage_scene.split(":")
     t0 = time.time()
     for i in range(args.per_class):
         for label in CLASSES:
@@ -144,6 +181,8 @@ def main(argv: list[str] | None = None) -> int:
                                  spacing_source="ImagerPixelSpacing",
                                  provenance=Provenance(path=f"phantom:{label}:{args.seed}:{i}", file_format="phantom"))
                 pred = P.predict_radiograph(rad, model)
+                if args.montage and (label, i) == (m_label, int(m_index)):
+                    shown.append((name, pixels, sp, box, pred))
                 results[name].append({"condition": name, "index": i, "label": label, "call": pred.pattern,
                                       "conf": pred.confidence, "probs": [pred.probs[c] for c in CLASSES],
                                       "iou": iou(pred.box, box) if pred.box and box else 0.0})
@@ -151,6 +190,9 @@ def main(argv: list[str] | None = None) -> int:
     n = args.per_class * len(CLASSES)
     print(f"{n} scenes (seed {args.seed}, {SHAPE[0]} x {SHAPE[1]}, {args.per_class} per class); model "
           f"{model.meta.get('version')} sha256 {model.sha256[:12]}; {time.time() - t0:.0f} s")
+    if args.montage:
+        side = S.draw_scene(m_label, args.seed, int(m_index), shape=SHAPE).grid.size_mm[0]
+        montage(shown, args.montage, f"{m_label} {m_index} (seed {args.seed})", side)
     if args.json:
         with open(args.json, "w") as f:
             f.writelines(json.dumps(r) + "\n" for rows in results.values() for r in rows)

@@ -293,7 +293,8 @@ def test_lesion_visibility_script_measures_detectability(capsys):
 def test_bench_shift_images_the_same_scene_under_each_shift(tmp_path, capsys):
     """scripts/bench_shift.py: a header shift changes only the spacing, a physics shift only the
     pixels; the 0.3 mm and 0.05 mm images cover the same field in mm with the same lesion box in
-    mm; the table has a row per condition and the JSON a line per image and condition."""
+    mm; the table has a row per condition, the JSON a line per image and condition, and the
+    montage is written."""
     script = _script("bench_shift")
     scene = script.S.draw_scene("phlebolith_ring", 5, 0, shape=(512, 512))
     sp = scene.grid.spacing
@@ -311,8 +312,10 @@ def test_bench_shift_images_the_same_scene_under_each_shift(tmp_path, capsys):
         px, s, b = image(name)
         assert s == mm and px.shape[0] * mm == pytest.approx(512 * sp, abs=2 * mm)
         assert np.allclose(np.array(b) * mm, np.array(box) * sp, atol=1.0)  # lesion box within 1 mm
-    out = tmp_path / "shift.jsonl"
-    assert script.main(["--per-class", "1", "--only", "as drawn", "no log", "--threads", "1", "--json", str(out)]) == 0
+    out, png = tmp_path / "shift.jsonl", tmp_path / "montage.png"
+    assert script.main(["--per-class", "1", "--only", "as drawn", "no log", "--threads", "1", "--json", str(out),
+                        "--montage", str(png)]) == 0
+    assert Image.open(png).size[0] > 600
     rows = [line for line in capsys.readouterr().out.splitlines() if line.startswith("| as drawn") or line.startswith("| no log")]
     assert len(rows) == 4  # summary and recall tables
     assert len(out.read_text().splitlines()) == 2 * len(CLASSES)
