@@ -183,6 +183,29 @@ def test_roi_box_in_original_pixels_and_single_image_only(tmp_path, model_file, 
     assert code == 2 and "--roi" in err
 
 
+def test_spacing_option_applies_only_to_files_that_state_none(tmp_path, model_file, capsys):
+    """``--spacing-mm``: a PNG (no spacing) is read at the given 0.1 mm instead of the assumed
+    0.15 mm, so at the model's 0.8 mm/pixel it has fewer tiles; a DICOM keeps its own 0.2 mm."""
+    from PIL import Image
+
+    src = tmp_path / "in"
+    src.mkdir()
+    Image.fromarray(np.random.default_rng(0).integers(60, 200, (1200, 1200), dtype=np.uint8)).save(src / "p.png")
+    _plate(src / "d.dcm", 9)
+    recs = {}
+    for name, extra in (("assumed", []), ("given", ["--spacing-mm", "0.1"])):
+        code, _, err = _infer(capsys, src, "--out", tmp_path / name, "--model", model_file, "--workers", "0", *extra)
+        assert code == 0, err
+        recs[name] = {Path(r["path"]).suffix: r for r in map(json.loads, open(tmp_path / name / "results.jsonl"))}
+    png, dcm = recs["given"][".png"], recs["given"][".dcm"]
+    assert (png["spacing_mm"], png["spacing_source"]) == ([0.1, 0.1], "option") and "--spacing-mm" in png["reason"]
+    assert recs["assumed"][".png"]["spacing_mm"] == [0.15, 0.15] and "assumed" in recs["assumed"][".png"]["reason"]
+    assert png["n_tiles"] < recs["assumed"][".png"]["n_tiles"]
+    assert (dcm["spacing_mm"], dcm["spacing_source"], dcm["reason"]) == ([0.2, 0.2], "ImagerPixelSpacing", "")
+    code, _, err = _infer(capsys, src, "--out", tmp_path / "bad", "--model", model_file, "--spacing-mm", "0")
+    assert code == 2 and "--spacing-mm" in err and len(err.strip().splitlines()) == 1
+
+
 def test_usage_errors_exit_2_with_one_line(tmp_path, model_file, capsys):
     code, _, err = _infer(capsys, tmp_path / "missing", "--out", tmp_path / "o", "--model", model_file)
     assert code == 2 and len(err.strip().splitlines()) == 1 and "missing" in err

@@ -155,3 +155,25 @@ def test_large_batches_write_pictures_beside_the_page_and_missing_sources_get_a_
     for s in srcs:
         assert Image.open(res.html.parent / s).size == (360, 270)  # 400 x 300 sources, longest side 360
     assert "no heat map: disabled" in res.notes[0]
+
+
+def test_heat_maps_use_the_spacing_the_result_was_computed_at(tmp_path, monkeypatch):
+    """A PNG states no spacing (the reader assumes 0.15 mm); inferred with ``--spacing-mm 0.1``
+    its row says 0.1 mm, and the heat map is computed at 0.1 mm too, not at the assumed value."""
+    from calcvision.report import saliency
+    from tests.report_helpers import phantom_pixels, result_row, write_results
+
+    src = tmp_path / "plate.png"
+    Image.fromarray((phantom_pixels((300, 400), (100, 50, 160, 110)) * 255).astype(np.uint8)).save(src)
+    row = result_row(src, "rice_grain", (100, 50, 160, 110))
+    row.update(spacing_mm=[0.1, 0.1], spacing_source="option")
+    write_results(tmp_path, [row])
+    seen, real = [], saliency.saliency_map
+
+    def spy(model, rad, *args, **kwargs):
+        seen.append(rad.spacing_mm)
+        return real(model, rad, *args, **kwargs)
+
+    monkeypatch.setattr(saliency, "saliency_map", spy)
+    res = write_reports(tmp_path, {"html"}, model=BrightSpotModel())
+    assert seen == [(0.1, 0.1)] and res.html.is_file()

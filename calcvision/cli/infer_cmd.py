@@ -29,6 +29,9 @@ def add_parser(subparsers) -> None:
                    help="restrict a single image to this box (pixels of the original image)")
     p.add_argument("--overlap", type=float, default=None, metavar="F",
                    help="fraction of a tile shared with its neighbour (default 0.25; 0.5 costs about 2x CNN time)")
+    p.add_argument("--spacing-mm", type=float, default=None, metavar="MM",
+                   help="pixel spacing of images whose file states none (default: 0.15 mm assumed, noted in `reason`); "
+                        "files that state theirs keep it")
     p.add_argument("--report", metavar="KINDS", default=None,
                    help="after the run, write reports: any of html,sr,sc (see `calcvision report`)")
     p.add_argument("--no-progress", action="store_true", help="log lines instead of a progress bar")
@@ -67,6 +70,8 @@ def run(args: argparse.Namespace) -> int:
     overlap = DEFAULT_OVERLAP if args.overlap is None else args.overlap
     if not 0.0 <= overlap < 1.0:
         raise UsageError("--overlap must be in [0, 1)")
+    if args.spacing_mm is not None and not 0.01 <= args.spacing_mm <= 1.0:
+        raise UsageError(f"--spacing-mm must be within 0.01-1.0 mm, got {args.spacing_mm:g}")
     report_kinds = None
     if args.report:
         from calcvision.report import parse_kinds
@@ -82,7 +87,8 @@ def run(args: argparse.Namespace) -> int:
             raise UsageError("--devices: one process writes the result files; use --devices 1")
         trainer = make_trainer(args.accelerator, args.devices)
     summary = run_inference(args.inputs, args.out, model=model, contexts=contexts, workers=workers, roi=roi,
-                            overlap=overlap, progress=False if args.no_progress else None, trainer=trainer)
+                            overlap=overlap, default_spacing_mm=args.spacing_mm,
+                            progress=False if args.no_progress else None, trainer=trainer)
     print(format_summary(summary))
     if report_kinds:
         from calcvision.report import write_reports

@@ -1,13 +1,15 @@
 """Reading and preparing files, in worker processes: the part of the batch that needs no model.
 
 ``load_job`` reads one file (all its frames) with the project's reader and prepares every
-frame not yet done (``calcvision.infer.predict.prepare``); it never raises for a bad file.
+frame not yet done (``calcvision.infer.predict.prepare``), at the caller's pixel spacing where
+the file states none; it never raises for a bad file.
 ``Loader`` runs it over the files in a pool of processes, results in input order, a bounded
 number of files in flight, and survives a decoder that kills its process.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import signal
 import time
 from collections import deque
@@ -109,6 +111,9 @@ def load_job(job: Job, params: P.ScaleParams, roi: P.Box | None, reader: Reader 
     t1 = time.perf_counter()
     res.read_s = t1 - t0
     for i, rad in enumerate(rads):
+        if params.default_spacing_mm is not None and rad.spacing_source == "assumed":
+            d = params.default_spacing_mm
+            rad = dataclasses.replace(rad, spacing_mm=(d, d), spacing_source="option")
         prov = rad.provenance
         frame = int(getattr(prov, "frame", i))
         sop = prov.sop_instance_uid or ""

@@ -60,20 +60,23 @@ Box = tuple[int, int, int, int]
 
 @dataclass(frozen=True)
 class ScaleParams:
-    """What ``prepare`` needs from the model: its physical scale (mm/pixel) and tile size (px)."""
+    """What ``prepare`` needs from the model: its physical scale (mm/pixel) and tile size (px);
+    and the pixel spacing (mm) to read images at whose file states none (None: the reader's
+    assumed 0.15 mm)."""
 
     mm_per_pixel: float
     tile_px: int
     overlap: float = DEFAULT_OVERLAP
+    default_spacing_mm: float | None = None
 
     @property
     def stride_px(self) -> int:
         return tile_stride(self.tile_px, self.overlap)
 
 
-def scale_params(model, overlap: float = DEFAULT_OVERLAP) -> ScaleParams:
+def scale_params(model, overlap: float = DEFAULT_OVERLAP, default_spacing_mm: float | None = None) -> ScaleParams:
     """``ScaleParams`` from a ``CalcModel``'s ``meta``."""
-    return ScaleParams(float(model.meta["mm_per_pixel"]), int(model.meta["tile_px"]), overlap)
+    return ScaleParams(float(model.meta["mm_per_pixel"]), int(model.meta["tile_px"]), overlap, default_spacing_mm)
 
 
 @dataclass

@@ -114,6 +114,7 @@ def run_inference(
     roi: P.Box | None = None,
     progress: bool | None = None,
     overlap: float = P.DEFAULT_OVERLAP,
+    default_spacing_mm: float | None = None,
     rank: Callable | None = None,
     discover: Callable | None = None,
     reader: Reader | None = None,
@@ -126,6 +127,8 @@ def run_inference(
     ``calcvision.ddx.context.load_contexts`` (one context for all images or a CSV joined by
     patient_id / study_uid / accession). ``rank``, ``discover`` and ``reader`` default to the
     project's ddx engine, file discovery and radiograph reader (parameters for tests).
+    ``default_spacing_mm``: pixel spacing (mm) for images whose file states none (None: the
+    reader's assumed 0.15 mm); files that state theirs keep it.
     ``trainer``: a ``lightning.Trainer`` to run the CNN through ``Trainer.predict`` (any
     accelerator / devices it is set up for) instead of this process.
     """
@@ -135,7 +138,7 @@ def run_inference(
         from calcvision.ddx import rank
     t_start = time.perf_counter()
     out = Path(out)
-    params = P.scale_params(model, overlap)
+    params = P.scale_params(model, overlap, default_spacing_mm)
     sha = model.sha256
     scorer = P.TileScorer(model) if trainer is None else None
     join = ContextJoin(contexts)
@@ -260,6 +263,8 @@ class RowSink:
 def _ok_reason(fr: Frame) -> str:
     if fr.spacing_source == "assumed":
         return f"pixel spacing not in the file: assumed {fr.spacing_mm[0]:g} mm"
+    if fr.spacing_source == "option":
+        return f"pixel spacing not in the file: {fr.spacing_mm[0]:g} mm as given (--spacing-mm)"
     return ""
 
 

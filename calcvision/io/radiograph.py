@@ -7,7 +7,9 @@ from typing import Literal
 
 import numpy as np
 
-SpacingSource = Literal["PixelSpacing", "ImagerPixelSpacing", "NominalScannedPixelSpacing", "user", "assumed"]
+SpacingSource = Literal["PixelSpacing", "ImagerPixelSpacing", "NominalScannedPixelSpacing", "user", "option", "assumed"]
+"""Where a spacing came from: a DICOM tag, a raster file's sidecar (``user``), the caller's
+value for files that state none (``option``: ``calcvision infer --spacing-mm``), or the default."""
 
 ASSUMED_SPACING_MM: float = 0.15
 """Pixel spacing (mm) used when a file carries none: typical of CR/DX detectors (0.1-0.2 mm).

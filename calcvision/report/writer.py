@@ -12,6 +12,7 @@ Output names are built from a hash of (path, frame), never from DICOM tag values
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import logging
 from dataclasses import dataclass, field
@@ -139,6 +140,9 @@ def write_reports(out_dir: str | Path, kinds: str | Iterable[str] = ("html", "sr
         if pictures:
             try:
                 radiograph = reader(src)[row.frame]
+                if row.spacing_mm and tuple(row.spacing_mm) != tuple(radiograph.spacing_mm):  # infer --spacing-mm
+                    radiograph = dataclasses.replace(radiograph, spacing_mm=tuple(row.spacing_mm),
+                                                     spacing_source=row.spacing_source or "option")
             except Exception as exc:  # the source changed since inference: note it, go on
                 entry.notes.append(f"could not read the source image again ({type(exc).__name__}: {exc})")
                 continue
