@@ -192,11 +192,15 @@ def test_spacing_option_applies_only_to_files_that_state_none(tmp_path, model_fi
     src.mkdir()
     Image.fromarray(np.random.default_rng(0).integers(60, 200, (1200, 1200), dtype=np.uint8)).save(src / "p.png")
     _plate(src / "d.dcm", 9)
-    recs = {}
+    recs, says = {}, {}
     for name, extra in (("assumed", []), ("given", ["--spacing-mm", "0.1"])):
-        code, _, err = _infer(capsys, src, "--out", tmp_path / name, "--model", model_file, "--workers", "0", *extra)
+        code, stdout, err = _infer(capsys, src, "--out", tmp_path / name, "--model", model_file, "--workers", "0", *extra)
         assert code == 0, err
         recs[name] = {Path(r["path"]).suffix: r for r in map(json.loads, open(tmp_path / name / "results.jsonl"))}
+        says[name] = "1 image(s) state no pixel spacing" in stdout
+    assert says == {"assumed": True, "given": False}  # the summary asks for --spacing-mm only when it was not given
+    assert json.loads((tmp_path / "given" / "summary.json").read_text())["spacing_source"] == {
+        "option": 1, "ImagerPixelSpacing": 1}
     png, dcm = recs["given"][".png"], recs["given"][".dcm"]
     assert (png["spacing_mm"], png["spacing_source"]) == ([0.1, 0.1], "option") and "--spacing-mm" in png["reason"]
     assert recs["assumed"][".png"]["spacing_mm"] == [0.15, 0.15] and "assumed" in recs["assumed"][".png"]["reason"]

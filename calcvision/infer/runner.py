@@ -21,6 +21,7 @@ from calcvision import NOT_FOR_CLINICAL_USE, __version__
 from calcvision.infer import predict as P
 from calcvision.infer.loading import Frame, Job, Loaded, Loader, Reader
 from calcvision.infer.results import ResultStore
+from calcvision.io.radiograph import ASSUMED_SPACING_MM
 from calcvision.patterns import CLASSES, NONE
 
 class Progress:
@@ -100,6 +101,7 @@ class RunStats:
 
     status: Counter = field(default_factory=Counter)
     pattern: Counter = field(default_factory=Counter)
+    spacing_source: Counter = field(default_factory=Counter)  # of the ok rows
     times: Counter = field(default_factory=Counter)
     already_done: int = 0
 
@@ -256,6 +258,7 @@ class RowSink:
             stats.times["write"] += time.perf_counter() - t1
             stats.status["ok"] += 1
             stats.pattern[pred.pattern] += 1
+            stats.spacing_source[fr.spacing_source] += 1
             n_ok += 1
         self.bar.update(1, n_ok)
 
@@ -277,6 +280,7 @@ def _summary(stats: RunStats, join, seconds: float, out: Path, sha: str, n_files
         "already_done": stats.already_done,
         "status": dict(stats.status),
         "pattern": dict(stats.pattern),
+        "spacing_source": dict(stats.spacing_source),
         "seconds": round(seconds, 3),
         "images_per_s": round(n_ok / seconds, 3) if seconds > 0 else None,
         "stage_seconds": {k: round(v, 4) for k, v in stats.times.items()},
@@ -294,6 +298,10 @@ def format_summary(s: dict) -> str:
         "  status:  " + (", ".join(f"{k} {v}" for k, v in sorted(s["status"].items())) or "-"),
         "  pattern: " + (", ".join(f"{k} {v}" for k, v in sorted(s["pattern"].items())) or "-"),
     ]
+    assumed = s.get("spacing_source", {}).get("assumed", 0)
+    if assumed:
+        lines.append(f"  spacing: {assumed} image(s) state no pixel spacing and were read at an assumed {ASSUMED_SPACING_MM:g} mm; "
+                     "if their pixels are another size, rerun them with --spacing-mm into a new --out")
     ctx = s["context"]
     if ctx.get("mode") == "table":
         rows = ctx["unmatched_rows"]
