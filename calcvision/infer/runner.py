@@ -300,8 +300,9 @@ def format_summary(s: dict) -> str:
     ]
     assumed = s.get("spacing_source", {}).get("assumed", 0)
     if assumed:
-        lines.append(f"  spacing: {assumed} image(s) state no pixel spacing and were read at an assumed {ASSUMED_SPACING_MM:g} mm; "
-                     "if their pixels are another size, rerun them with --spacing-mm into a new --out")
+        lines.append(f"  spacing: {assumed} image(s) state no pixel spacing and were read at an assumed "
+                     f"{ASSUMED_SPACING_MM:g} mm; if their pixels are another size, rerun them with --spacing-mm "
+                     "into a new --out")
     ctx = s["context"]
     if ctx.get("mode") == "table":
         rows = ctx["unmatched_rows"]
