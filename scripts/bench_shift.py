@@ -20,8 +20,9 @@ replaced; header shifts change only the pixel spacing the reader would be given.
 - ``8-bit JPEG q50``: the displayed image through 8 bits and JPEG quality 50 (drawn: 60-95);
 - ``header x1.2`` / ``header /1.2``: the header's pixel spacing 20 % too large / small (an
   object magnified by the geometry, or PixelSpacing at the isocentre taken for the detector's);
-- ``header x1.5`` / ``header /1.33``: a file without pixel spacing read at the assumed 0.15 mm
-  (``calcvision.io``) when its pixels are 0.1 / 0.2 mm, the ends of the usual range;
+- ``header x1.5`` / ``header /1.33``: 0.1 / 0.2 mm pixels (the ends of the usual range) read
+  at 0.15 mm, the value ``calcvision.io`` assumes for a file that states none;
+- ``header 0.15``: every image (0.1-0.2 mm pixels) read at that assumed 0.15 mm;
 - ``0.3 mm pixels``: the displayed image area-averaged to 0.3 mm pixels (drawn: 0.1-0.2 mm);
 - ``0.05 mm pixels``: the scene drawn on 0.05 mm pixels over the same field in mm (the same
   lesion and bones in mm; the random textures are realised anew on the finer grid).
@@ -52,7 +53,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from calcvision.infer import predict as P  # noqa: E402
-from calcvision.io.radiograph import Provenance, Radiograph  # noqa: E402
+from calcvision.io.radiograph import ASSUMED_SPACING_MM, Provenance, Radiograph  # noqa: E402
 from calcvision.model.calibration import ece_if_calibrated, expected_calibration_error  # noqa: E402
 from calcvision.model.checkpoint import load_model  # noqa: E402
 from calcvision.model.evaluate import ci_suffix, wilson_interval  # noqa: E402
@@ -121,6 +122,7 @@ SHIFTS: dict[str, Callable[[S.Scene, str, int, int], Image]] = {
     "header /1.2": lambda s, *_: (render(s), s.grid.spacing / 1.2, _box(s)),
     "header x1.5": lambda s, *_: (render(s), s.grid.spacing * 1.5, _box(s)),
     "header /1.33": lambda s, *_: (render(s), s.grid.spacing * 0.75, _box(s)),
+    "header 0.15": lambda s, *_: (render(s), ASSUMED_SPACING_MM, _box(s)),
     "0.3 mm pixels": lambda s, *_: (resample_to_scale(render(s), (s.grid.spacing,) * 2, 0.3), 0.3,
                                     _scaled(_box(s), s.grid.spacing / 0.3)),
     "0.05 mm pixels": _fine,
