@@ -106,6 +106,11 @@ def _as(fn: Callable[[S.Scene], np.ndarray]) -> Callable[[S.Scene, str, int, int
     return lambda scene, label, seed, index: (fn(scene), scene.grid.spacing, _box(scene))
 
 
+def _header(factor: float) -> Callable[[S.Scene, str, int, int], Image]:
+    """The image as drawn, its header spacing ``factor`` times the true one."""
+    return lambda scene, *_: (render(scene), scene.grid.spacing * factor, _box(scene))
+
+
 SHIFTS: dict[str, Callable[[S.Scene, str, int, int], Image]] = {
     "as drawn": _as(render),
     "noise-free": _as(lambda s: render(s, exposure={"photons": s.exposure["photons"] * 1000, "electronic_noise": 0.0,
@@ -118,10 +123,10 @@ SHIFTS: dict[str, Callable[[S.Scene, str, int, int], Image]] = {
     "strong processing": _as(lambda s: render(s, display={"range_compression": 0.9, "edge_enhancement": 3.0})),
     "no log": _as(lambda s: render(s, log_map=_no_log)),
     "8-bit JPEG q50": _as(lambda s: degrade(render(s), jpeg_quality=50, eight_bit=True)),
-    "header x1.2": lambda s, *_: (render(s), s.grid.spacing * 1.2, _box(s)),
-    "header /1.2": lambda s, *_: (render(s), s.grid.spacing / 1.2, _box(s)),
-    "header x1.5": lambda s, *_: (render(s), s.grid.spacing * 1.5, _box(s)),
-    "header /1.33": lambda s, *_: (render(s), s.grid.spacing * 0.75, _box(s)),
+    "header x1.2": _header(1.2),
+    "header /1.2": _header(1 / 1.2),
+    "header x1.5": _header(1.5),
+    "header /1.33": _header(0.75),
     "header 0.15": lambda s, *_: (render(s), ASSUMED_SPACING_MM, _box(s)),
     "0.3 mm pixels": lambda s, *_: (resample_to_scale(render(s), (s.grid.spacing,) * 2, 0.3), 0.3,
                                     _scaled(_box(s), s.grid.spacing / 0.3)),
@@ -139,7 +144,7 @@ def montage(shown: list, path: str, title: str, side_mm: float, field_mm: float 
     cols = 4
     fig = Figure(figsize=(3 * cols, 3.2 * -(-len(shown) // cols)))
     axes = fig.subplots(-(-len(shown) // cols), cols, squeeze=False).ravel()
-    for ax, (name, pixels, _, box, pred) in zip(axes, shown):
+    for ax, (name, pixels, box, pred) in zip(axes, shown):
         cy, cx = ((box[1] + box[3]) / 2, (box[0] + box[2]) / 2) if box else (pixels.shape[0] / 2, pixels.shape[1] / 2)
         h = field_mm / 2 / (side_mm / pixels.shape[0])
         y0, x0 = int(max(0, cy - h)), int(max(0, cx - h))
@@ -171,7 +176,7 @@ def main(argv: list[str] | None = None) -> int:
     model = load_model(args.model)
     names = args.only or list(SHIFTS)
     results: dict[str, list[dict]] = {n: [] for n in names}
-    shown: list[tuple[str, np.ndarray, float, Box | None, P.Prediction]] = []
+    shown: list[tuple[str, np.ndarray, Box | None, P.Prediction]] = []
     m_label, m_index = args.montage_scene.split(":")
     t0 = time.time()
     for i in range(args.per_class):
@@ -184,7 +189,7 @@ def main(argv: list[str] | None = None) -> int:
                                  provenance=Provenance(path=f"phantom:{label}:{args.seed}:{i}", file_format="phantom"))
                 pred = P.predict_radiograph(rad, model)
                 if args.montage and (label, i) == (m_label, int(m_index)):
-                    shown.append((name, pixels, sp, box, pred))
+                    shown.append((name, pixels, box, pred))
                 results[name].append({"condition": name, "index": i, "label": label, "call": pred.pattern,
                                       "conf": pred.confidence, "probs": [pred.probs[c] for c in CLASSES],
                                       "iou": iou(pred.box, box) if pred.box and box else 0.0})
