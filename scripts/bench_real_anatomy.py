@@ -105,6 +105,9 @@ def main() -> None:
     ap.add_argument("--windows", type=int, default=10, help="random none windows per plate")
     ap.add_argument("--seed", type=int, default=424242)
     ap.add_argument("--model", default=None, help="model file (default: the shipped model)")
+    ap.add_argument("--spacing-mm", type=float, default=None, metavar="MM",
+                    help="pixel size of the plates, which state none (default: the reader's assumed 0.15 mm); "
+                         "as calcvision infer --spacing-mm, the lesions are drawn at it too")
     ap.add_argument("--strongest", default=None, metavar="PNG",
                     help="also write the 8 tiles of each plate (as it is) with the strongest lesion evidence")
     args = ap.parse_args()
@@ -132,6 +135,8 @@ def main() -> None:
     rows = []
     for name in PLATES:
         rad = read_radiograph(pydicom_file(name))[0]
+        if args.spacing_mm is not None and rad.spacing_source == "assumed":
+            rad = dataclasses.replace(rad, spacing_mm=(args.spacing_mm,) * 2, spacing_source="option")
         sp = float(rad.spacing_mm[0])
         prep = prepare(rad, scale_params(model))
         probs = tile_probabilities(prep, model)
