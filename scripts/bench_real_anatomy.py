@@ -114,7 +114,8 @@ def main() -> None:
 
     import torch
 
-    from calcvision.infer.predict import decide, predict_radiograph, prepare, scale_params, tile_probabilities
+    from calcvision.infer.predict import (decide, predict_radiograph, prepare, scale_params, tile_probabilities,
+                                          with_default_spacing)
     from calcvision.io import read_radiograph
     from calcvision.io.sample_data import pydicom_file
     from calcvision.model import load_model
@@ -135,8 +136,7 @@ def main() -> None:
     rows = []
     for name in PLATES:
         rad = read_radiograph(pydicom_file(name))[0]
-        if args.spacing_mm is not None and rad.spacing_source == "assumed":
-            rad = dataclasses.replace(rad, spacing_mm=(args.spacing_mm,) * 2, spacing_source="option")
+        rad = with_default_spacing(rad, args.spacing_mm)
         sp = float(rad.spacing_mm[0])
         prep = prepare(rad, scale_params(model))
         probs = tile_probabilities(prep, model)

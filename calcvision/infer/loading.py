@@ -9,7 +9,6 @@ number of files in flight, and survives a decoder that kills its process.
 
 from __future__ import annotations
 
-import dataclasses
 import signal
 import time
 from collections import deque
@@ -111,9 +110,7 @@ def load_job(job: Job, params: P.ScaleParams, roi: P.Box | None, reader: Reader 
     t1 = time.perf_counter()
     res.read_s = t1 - t0
     for i, rad in enumerate(rads):
-        if params.default_spacing_mm is not None and rad.spacing_source == "assumed":
-            d = params.default_spacing_mm
-            rad = dataclasses.replace(rad, spacing_mm=(d, d), spacing_source="option")
+        rad = P.with_default_spacing(rad, params.default_spacing_mm)
         prov = rad.provenance
         frame = int(getattr(prov, "frame", i))
         sop = prov.sop_instance_uid or ""

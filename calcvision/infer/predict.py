@@ -39,6 +39,7 @@ x1/y1 exclusive).
 from __future__ import annotations
 
 import copy
+import dataclasses
 from dataclasses import dataclass
 
 import numpy as np
@@ -72,6 +73,14 @@ class ScaleParams:
     @property
     def stride_px(self) -> int:
         return tile_stride(self.tile_px, self.overlap)
+
+
+def with_default_spacing(rad: Radiograph, spacing_mm: float | None) -> Radiograph:
+    """``rad`` at ``spacing_mm`` (source ``option``) when its file states no spacing and a value
+    is given; otherwise ``rad`` itself."""
+    if spacing_mm is None or rad.spacing_source != "assumed":
+        return rad
+    return dataclasses.replace(rad, spacing_mm=(spacing_mm, spacing_mm), spacing_source="option")
 
 
 def scale_params(model, overlap: float = DEFAULT_OVERLAP, default_spacing_mm: float | None = None) -> ScaleParams:
