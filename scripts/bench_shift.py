@@ -82,6 +82,16 @@ def render(scene: S.Scene, exposure: dict | None = None, display: dict | None = 
     return displayed(S.process(s, log_map(log_img) if log_map else log_img))
 
 
+_DRAWN: dict = {}
+
+
+def drawn(scene: S.Scene) -> np.ndarray:
+    """``render(scene)`` as drawn, computed once per scene: most conditions start from it."""
+    if _DRAWN.get("scene") is not scene:  # the reference kept here also keeps id reuse out
+        _DRAWN.update(scene=scene, image=render(scene))
+    return _DRAWN["image"]
+
+
 def _no_log(log_img: np.ndarray) -> np.ndarray:
     """Detected intensity, sign-flipped so that more attenuation is still higher."""
     return -np.exp(-(log_img - np.float32(np.median(log_img)))).astype(np.float32)
@@ -108,11 +118,11 @@ def _as(fn: Callable[[S.Scene], np.ndarray]) -> Callable[[S.Scene, str, int, int
 
 def _header(factor: float) -> Callable[[S.Scene, str, int, int], Image]:
     """The image as drawn, its header spacing ``factor`` times the true one."""
-    return lambda scene, *_: (render(scene), scene.grid.spacing * factor, _box(scene))
+    return lambda scene, *_: (drawn(scene), scene.grid.spacing * factor, _box(scene))
 
 
 SHIFTS: dict[str, Callable[[S.Scene, str, int, int], Image]] = {
-    "as drawn": _as(render),
+    "as drawn": _as(drawn),
     "noise-free": _as(lambda s: render(s, exposure={"photons": s.exposure["photons"] * 1000, "electronic_noise": 0.0,
                                                     "line_noise": 0.0})),
     "quarter dose": _as(lambda s: render(s, exposure={"photons": s.exposure["photons"] / 4})),
@@ -122,13 +132,13 @@ SHIFTS: dict[str, Callable[[S.Scene, str, int, int], Image]] = {
                                                       "eight_bit_history": False})),
     "strong processing": _as(lambda s: render(s, display={"range_compression": 0.9, "edge_enhancement": 3.0})),
     "no log": _as(lambda s: render(s, log_map=_no_log)),
-    "8-bit JPEG q50": _as(lambda s: degrade(render(s), jpeg_quality=50, eight_bit=True)),
+    "8-bit JPEG q50": _as(lambda s: degrade(drawn(s), jpeg_quality=50, eight_bit=True)),
     "header x1.2": _header(1.2),
     "header /1.2": _header(1 / 1.2),
     "header x1.5": _header(1.5),
     "header /1.33": _header(0.75),
-    "header 0.15": lambda s, *_: (render(s), ASSUMED_SPACING_MM, _box(s)),
-    "0.3 mm pixels": lambda s, *_: (resample_to_scale(render(s), (s.grid.spacing,) * 2, 0.3), 0.3,
+    "header 0.15": lambda s, *_: (drawn(s), ASSUMED_SPACING_MM, _box(s)),
+    "0.3 mm pixels": lambda s, *_: (resample_to_scale(drawn(s), (s.grid.spacing,) * 2, 0.3), 0.3,
                                     _scaled(_box(s), s.grid.spacing / 0.3)),
     "0.05 mm pixels": _fine,
 }
