@@ -169,6 +169,20 @@ def test_crops_are_deterministic_and_balanced(tmp_path):
     assert not torch.equal(ds[17][0], a[0])
 
 
+def test_blur_augmentation_kernel_follows_its_sigma():
+    """A wide detector blur (sigma 2 px) spreads a point over a kernel that follows the sigma,
+    not a fixed 3-5 px kernel that would cut it off beyond 2 px; the image's mean is kept."""
+    from calcvision.model.augment import Augment, AugmentConfig
+
+    only_blur = AugmentConfig(flips=False, p_affine=0, p_elastic=0, p_gamma=0, p_brightness_contrast=0,
+                              p_noise=0, p_jpeg=0, p_blur=1.0, blur_sigma=(2.0, 2.0))
+    point = np.zeros((33, 33), np.float32)
+    point[16, 16] = 1.0
+    out = Augment(only_blur)(point, seed=3)
+    assert out[16, 16] < 0.1 and out[16, 21] > 0.01 * out[16, 16]  # 5 px away: exp(-25/8) ~ 0.044 of the peak
+    assert out.sum() == pytest.approx(1.0, abs=0.02)
+
+
 def _script(name: str):
     """Import ``scripts/<name>.py`` as a module."""
     import importlib.util

@@ -34,8 +34,8 @@ class AugmentConfig(BaseModel):
     contrast: float = 0.25
     p_noise: float = 0.3
     noise_std: tuple[float, float] = (0.002, 0.015)
-    p_blur: float = 0.15
-    blur_sigma: tuple[float, float] = (0.2, 0.6)
+    p_blur: float = 0.3
+    blur_sigma: tuple[float, float] = (0.3, 2.5)  # px at model scale: 0.06-0.5 mm at 0.2 mm/px (docs/model.md, "Detector blur")
     p_elastic: float = 0.1
     p_jpeg: float = 0.1
     jpeg_quality: tuple[int, int] = (60, 95)
@@ -61,7 +61,7 @@ class Augment:
             (c.p_gamma, A.RandomGamma(gamma_limit=c.gamma, p=1)),
             (c.p_brightness_contrast,
              A.RandomBrightnessContrast(brightness_limit=c.brightness, contrast_limit=c.contrast, p=1)),
-            (c.p_blur, A.GaussianBlur(blur_limit=(3, 5), sigma_limit=c.blur_sigma, p=1)),
+            (c.p_blur, A.GaussianBlur(blur_limit=0, sigma_limit=c.blur_sigma, p=1)),
             (c.p_noise, A.GaussNoise(std_range=c.noise_std, p=1)),
             (c.p_jpeg, A.ImageCompression(quality_range=c.jpeg_quality, p=1)),
         ]
