@@ -35,7 +35,8 @@ class AugmentConfig(BaseModel):
     p_noise: float = 0.3
     noise_std: tuple[float, float] = (0.002, 0.015)
     p_blur: float = 0.3
-    blur_sigma: tuple[float, float] = (0.3, 2.5)  # px at model scale: 0.06-0.5 mm at 0.2 mm/px (docs/model.md, "Detector blur")
+    # px at model scale: 0.06-0.5 mm at 0.2 mm/px (docs/model.md, "Wider detector blur in training")
+    blur_sigma: tuple[float, float] = (0.3, 2.5)
     p_elastic: float = 0.1
     p_jpeg: float = 0.1
     jpeg_quality: tuple[int, int] = (60, 95)
