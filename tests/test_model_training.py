@@ -169,6 +169,35 @@ def test_crops_are_deterministic_and_balanced(tmp_path):
     assert not torch.equal(ds[17][0], a[0])
 
 
+def test_lesion_free_twins_are_none_tiles_at_the_lesion_place(tmp_path):
+    plain = phantom_items(PhantomSpec(5, 2, (256, 256), 0.2), 0.5, 160, 1)
+    items = phantom_items(PhantomSpec(5, 2, (256, 256), 0.2, twins=True), 0.5, 160, 2, tmp_path / "cache")
+    assert phantom_items(PhantomSpec(5, 2, (256, 256), 0.2, twins=True), 0.5, 160, 1, tmp_path / "cache")[1].twin
+    twins = [it for it in items if it.twin]
+    lesions = [it for it in items if not it.twin]
+    assert len(twins) == 2 * (len(CLASSES) - 1) and len(lesions) == len(plain)
+    by_source = {it.source: it for it in lesions}
+    for t in twins:
+        twin_of = by_source[t.source.removesuffix(":twin")]
+        assert t.label == CLASSES.index("none") and t.box == twin_of.box and t.pixels.shape == twin_of.pixels.shape
+        x0, y0, x1, y1 = t.box
+        assert not np.array_equal(t.pixels[y0:y1, x0:x1], twin_of.pixels[y0:y1, x0:x1])
+    # without twin_share the draws are those of the set without twins
+    from calcvision.model.augment import Augment, AugmentConfig
+
+    kw = dict(seed=1, length=300, none_share=0.5, epoch=1, augment=Augment(AugmentConfig(enabled=False)))
+    base, same = CropDataset(plain, 64, **kw), CropDataset(items, 64, twin_share=0.0, **kw)
+    assert all(torch.equal(base[i][0], same[i][0]) for i in range(0, 300, 7))
+    # with twin_share 1 every `none` tile is a twin's, cut where its lesion's crop would be
+    ds = CropDataset(items, 64, twin_share=1.0, **kw)
+    rng = np.random.default_rng(0)
+    for _ in range(20):
+        i, (y, x), label = ds._tile_of(CLASSES.index("none"), rng)
+        x0, y0, x1, y1 = ds.items[i].box
+        assert ds.items[i].twin and label == CLASSES.index("none")
+        assert x < x1 and x + 64 > x0 and y < y1 and y + 64 > y0
+
+
 def test_blur_augmentation_kernel_follows_its_sigma():
     """A wide detector blur (sigma 2 px) spreads a point over a kernel that follows the sigma,
     not a fixed 3-5 px kernel that would cut it off beyond 2 px; the image's mean is kept."""

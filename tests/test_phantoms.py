@@ -14,7 +14,7 @@ from calcvision.patterns import CLASSES, NONE
 from calcvision.phantoms import make_phantom
 from calcvision.phantoms import sample as sample_mod
 from calcvision.phantoms.params import iter_entries
-from calcvision.phantoms.sample import draw_scene, form_image, lesion_box
+from calcvision.phantoms.sample import draw_scene, form_image, lesion_box, make_phantom_and_twin
 
 LESIONS = [c for c in CLASSES if c != NONE]
 SMALL = dict(shape=(192, 192), spacing_mm=0.2)
@@ -82,6 +82,22 @@ def test_none_has_no_lesion_and_no_box():
         assert not sc.lesion.any()
         assert np.array_equal(form_image(sc), form_image(sc, with_lesion=False))
         assert make_phantom(NONE, 7, index, **SMALL).box is None
+
+
+def test_twin_is_the_same_image_without_its_lesion():
+    for label in LESIONS:
+        sample, twin = make_phantom_and_twin(label, 7, 0, **SMALL)
+        assert np.array_equal(sample.stored, make_phantom(label, 7, 0, **SMALL).stored)
+        assert twin.label == NONE and twin.box is None and twin.lesion is None
+        assert twin.radiograph.extra["twin_of"] == label and twin.radiograph.provenance.path.endswith(":twin")
+        x0, y0, x1, y1 = sample.box
+        d = np.abs(sample.radiograph.pixels - twin.radiograph.pixels)
+        outside = np.ones(d.shape, bool)
+        outside[max(0, y0 - 3):y1 + 3, max(0, x0 - 3):x1 + 3] = False
+        assert d[y0:y1, x0:x1].max() > 0
+        if outside.any():  # only the display's range, set from the whole image, moves outside the box
+            assert np.median(d[outside]) < 0.01
+    assert make_phantom_and_twin(NONE, 7, 0, **SMALL)[1] is None
 
 
 @pytest.mark.parametrize("label", LESIONS)

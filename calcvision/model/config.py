@@ -36,6 +36,7 @@ class PhantomConfig(_Strict):
     shape: Optional[tuple[int, int]] = None
     spacing_mm: Optional[float] = None
     classes: Optional[list[str]] = None  # a subset of the class ids (default: all seven)
+    twins: bool = False  # training set only: each lesion phantom also imaged without its lesion (data.twin_share)
 
     @field_validator("classes")
     @classmethod
@@ -67,9 +68,13 @@ class MiningConfig(_Strict):
     @field_validator("share")
     @classmethod
     def _fraction(cls, v: float) -> float:
-        if not 0.0 <= v <= 1.0:
-            raise ValueError(f"must be between 0 and 1, got {v}")
-        return v
+        return _fraction(v)
+
+
+def _fraction(v: float) -> float:
+    if not 0.0 <= v <= 1.0:
+        raise ValueError(f"must be between 0 and 1, got {v}")
+    return v
 
 
 class DataConfig(_Strict):
@@ -82,10 +87,16 @@ class DataConfig(_Strict):
     background_fraction: float = 0.5
     balance: bool = True
     none_share: Optional[float] = None
+    twin_share: float = 0.0  # share of `none` tiles cut from lesion-free twins at the lesion's place (phantoms.twins)
     hard_negatives: Optional[MiningConfig] = None  # mining of `none` tiles
     hard_lesions: Optional[MiningConfig] = None  # mining of each lesion class's tiles (pool, keep per class)
     generate_workers: int = 2
     cache_dir: Optional[str] = None
+
+    @field_validator("twin_share")
+    @classmethod
+    def _fraction(cls, v: float) -> float:
+        return _fraction(v)
 
 
 class OptimConfig(_Strict):

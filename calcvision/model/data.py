@@ -43,6 +43,7 @@ class Item:
     box: Box | None
     source: str
     points: np.ndarray | None = None  # (N, 2) int32 (y, x) of dense lesion pixels, when known
+    twin: bool = False  # a lesion phantom imaged without its lesion: `none`, ``box`` and ``points`` of the lesion
 
 
 def to_item(pixels: np.ndarray, spacing_mm: tuple[float, float], mm_per_pixel: float, label: int,
@@ -108,18 +109,26 @@ class PhantomSpec:
     shape: tuple[int, int] | None = None
     spacing_mm: float | None = None
     classes: tuple[str, ...] = CLASSES
+    twins: bool = False  # also each lesion phantom's lesion-free twin (Item.twin)
 
 
-def _phantom_job(args: tuple) -> Item:
-    label, seed, index, shape, spacing, mm_per_pixel, keep_px = args
-    from calcvision.phantoms import make_phantom
+def _phantom_job(args: tuple) -> list[Item]:
+    label, seed, index, shape, spacing, mm_per_pixel, keep_px, twins = args
+    from calcvision.phantoms.sample import make_phantom_and_twin
 
-    s = make_phantom(label, seed, index, shape=shape, spacing_mm=spacing)
+    s, t = make_phantom_and_twin(label, seed, index, shape=shape, spacing_mm=spacing, twin=twins)
     r = s.radiograph
     box = None if s.box is None else tuple(int(v) for v in s.box)
-    rng = np.random.default_rng([seed, index, CLASS_INDEX[label]])
-    return to_item(r.pixels, r.spacing_mm, mm_per_pixel, CLASS_INDEX[label], box,
-                   f"phantom:{label}:{seed}:{index}", keep_px, rng, None if box is None else s.lesion)
+    lesion = None if box is None else s.lesion
+    # the same window rng for the twin, so that it keeps the same window around the same box
+    items = [to_item(r.pixels, r.spacing_mm, mm_per_pixel, CLASS_INDEX[label], box, s.radiograph.provenance.path,
+                     keep_px, np.random.default_rng([seed, index, CLASS_INDEX[label]]), lesion)]
+    if t is not None and box is not None:
+        twin = to_item(t.radiograph.pixels, r.spacing_mm, mm_per_pixel, NONE_IDX, box, t.radiograph.provenance.path,
+                       keep_px, np.random.default_rng([seed, index, CLASS_INDEX[label]]), lesion)
+        twin.twin = True
+        items.append(twin)
+    return items
 
 
 def phantom_items(spec: PhantomSpec, mm_per_pixel: float, keep_px: int, workers: int = 2,
@@ -128,19 +137,19 @@ def phantom_items(spec: PhantomSpec, mm_per_pixel: float, keep_px: int, workers:
 
     Deterministic: item k is make_phantom(label, seed, index) whatever ``workers`` is."""
     key = json.dumps([spec.seed, spec.n_per_class, spec.shape, spec.spacing_mm, list(spec.classes),
-                      mm_per_pixel, keep_px, _phantoms_version()], sort_keys=True)
+                      mm_per_pixel, keep_px, _phantoms_version()] + (["twins"] if spec.twins else []), sort_keys=True)
     cache = None
     if cache_dir is not None:
         cache = Path(cache_dir) / f"phantoms-{hashlib.sha256(key.encode()).hexdigest()[:16]}.npz"
         if cache.is_file():
             return _load_items(cache)
-    jobs = [(label, spec.seed, i, spec.shape, spec.spacing_mm, mm_per_pixel, keep_px)
+    jobs = [(label, spec.seed, i, spec.shape, spec.spacing_mm, mm_per_pixel, keep_px, spec.twins)
             for i in range(spec.n_per_class) for label in spec.classes]
     if workers > 1:
         with mp.get_context("fork").Pool(workers) as pool:
-            items = pool.map(_phantom_job, jobs, chunksize=4)
+            items = [it for group in pool.map(_phantom_job, jobs, chunksize=4) for it in group]
     else:
-        items = [_phantom_job(j) for j in jobs]
+        items = [it for j in jobs for it in _phantom_job(j)]
     if cache is not None:
         _save_items(cache, items)
     return items
@@ -159,7 +168,7 @@ def _save_items(path: Path, items: list[Item]) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     arrays = {f"p{i}": it.pixels for i, it in enumerate(items)}
     arrays.update({f"q{i}": it.points for i, it in enumerate(items) if it.points is not None})
-    index = [{"label": it.label, "box": it.box, "source": it.source} for it in items]
+    index = [{"label": it.label, "box": it.box, "source": it.source, **({"twin": True} if it.twin else {})} for it in items]
     tmp = path.with_suffix(".tmp.npz")
     np.savez(tmp, index=np.frombuffer(json.dumps(index).encode(), dtype=np.uint8), **arrays)
     tmp.replace(path)
@@ -169,7 +178,7 @@ def _load_items(path: Path) -> list[Item]:
     with np.load(path, allow_pickle=False) as z:
         index = json.loads(bytes(z["index"]).decode())
         return [Item(z[f"p{i}"], d["label"], None if d["box"] is None else tuple(d["box"]), d["source"],
-                     z[f"q{i}"] if f"q{i}" in z.files else None) for i, d in enumerate(index)]
+                     z[f"q{i}"] if f"q{i}" in z.files else None, d.get("twin", False)) for i, d in enumerate(index)]
 
 
 # --------------------------------------------------------------------------- local dataset
@@ -356,7 +365,8 @@ class CropDataset(Dataset):
     ``background_fraction``, a tile away from the lesion of a lesion image (hard negatives).
     ``hard``: class index -> (item index, tile origin) of mined hard examples of that class
     (:mod:`calcvision.model.mining`); a draw of that class takes one of them with probability
-    ``hard_share[class]``.
+    ``hard_share[class]``. ``twin_share``: the probability that a ``none`` draw takes a lesion-free
+    twin (``Item.twin``) at its lesion's place, as that lesion's crop would be cut.
     Evaluation (``augment`` None): a fixed list, one tile per item plus one background tile
     per lesion item.
     """
@@ -365,14 +375,15 @@ class CropDataset(Dataset):
                  augment: Augment | None = None, balance: bool = True, background_fraction: float = 0.5,
                  none_share: float | None = None, epoch: int = 0,
                  hard: dict[int, list[tuple[int, tuple[int, int]]]] | None = None,
-                 hard_share: dict[int, float] | None = None) -> None:
+                 hard_share: dict[int, float] | None = None, twin_share: float = 0.0) -> None:
         if not items:
             raise InputError("no images to make tiles from")
         self.items, self.tile_px, self.seed, self.augment = items, tile_px, seed, augment
         self.balance, self.background_fraction, self.epoch = balance, background_fraction, epoch
-        self.none_share = none_share
+        self.none_share, self.twin_share = none_share, twin_share
         self.hard, self.hard_share = dict(hard or {}), dict(hard_share or {})
-        self.by_class = {c: [i for i, it in enumerate(items) if it.label == c] for c in range(len(CLASSES))}
+        self.by_class = {c: [i for i, it in enumerate(items) if it.label == c and not it.twin] for c in range(len(CLASSES))}
+        self.twins = [i for i, it in enumerate(items) if it.twin]
         self.lesion_with_box = [i for i, it in enumerate(items) if it.label != NONE_IDX and it.box is not None]
         self.present = [c for c, v in self.by_class.items() if v]
         if augment is None:
@@ -420,6 +431,10 @@ class CropDataset(Dataset):
     def _tile_of(self, cls: int, rng: np.random.Generator) -> tuple[int, tuple[int, int], int]:
         """(item index, origin, label) of a tile of class ``cls``, drawn as training draws it
         (a class without images falls back to the first class present)."""
+        if cls == NONE_IDX and self.twins and self.twin_share > 0 and rng.random() < self.twin_share:
+            i = self.twins[int(rng.integers(len(self.twins)))]
+            it = self.items[i]
+            return i, crop_origin(it.pixels.shape, it.box, self.tile_px, rng, it.points), NONE_IDX
         i, origin = self._background(rng) if cls == NONE_IDX else (None, None)
         if origin is not None:
             return i, origin, NONE_IDX

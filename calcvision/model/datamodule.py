@@ -25,7 +25,7 @@ def phantom_specs(cfg: TrainConfig) -> dict[str, PhantomSpec]:
     classes = tuple(p.classes) if p and p.classes else CLASSES
     specs = {}
     if p is not None:
-        specs["train"] = PhantomSpec(p.seed, p.train_per_class, p.shape, p.spacing_mm, classes)
+        specs["train"] = PhantomSpec(p.seed, p.train_per_class, p.shape, p.spacing_mm, classes, p.twins)
         specs["val"] = PhantomSpec(p.val_seed, p.val_per_class, p.shape, p.spacing_mm, classes)
     if cfg.evaluate is not None:
         specs["test"] = PhantomSpec(cfg.evaluate.seed, cfg.evaluate.phantoms_per_class, p.shape if p else None,
@@ -68,7 +68,8 @@ class CalcDataModule(pl.LightningDataModule):
             self.val_items += va
             desc["phantoms"] = {"seed": p.seed, "train_per_class": p.train_per_class, "val_seed": p.val_seed,
                                 "val_per_class": p.val_per_class, "shape": p.shape, "spacing_mm": p.spacing_mm,
-                                "classes": list(classes), "simulator_version": _simulator_version()}
+                                "classes": list(classes), "simulator_version": _simulator_version(),
+                                **({"twins": True} if p.twins else {})}
         if not self.train_items:
             raise InputError("config: no training data (set data.phantoms and/or data.local)")
         if not self.val_items:
@@ -83,7 +84,8 @@ class CalcDataModule(pl.LightningDataModule):
         d = self.cfg.data
         return CropDataset(self.train_items, self.cfg.model.tile_px, seed=self.cfg.seed, length=d.crops_per_epoch,
                            augment=Augment(self.cfg.augment), balance=d.balance,
-                           background_fraction=d.background_fraction, none_share=d.none_share, epoch=epoch)
+                           background_fraction=d.background_fraction, none_share=d.none_share, epoch=epoch,
+                          twin_share=d.twin_share)
 
     def val_set(self) -> CropDataset:
         return CropDataset(self.val_items, self.cfg.model.tile_px, seed=self.cfg.seed + 1)

@@ -251,23 +251,41 @@ def make_phantom(label: str, seed: int, index: int, *, shape: tuple[int, int] | 
     defaults to a draw from 0.1-0.2 mm. Pure function of its arguments: the same call gives
     byte-identical ``stored`` pixels in any process.
     """
+    return make_phantom_and_twin(label, seed, index, shape=shape, spacing_mm=spacing_mm, twin=False)[0]
+
+
+def make_phantom_and_twin(label: str, seed: int, index: int, *, shape: tuple[int, int] | None = None,
+                          spacing_mm: float | None = None, twin: bool = True) -> tuple[PhantomSample, PhantomSample | None]:
+    """``make_phantom(label, seed, index, ...)`` and, for a lesion class (``twin``), its
+    lesion-free twin: the same scene (anatomy, confusers, exposure, noise realisation, display
+    settings) imaged without the lesion, labelled ``none`` (None for ``none`` or without
+    ``twin``). The pair shows the same joint or bone end with and without the deposit."""
     if label not in CLASSES:
         raise ValueError(f"unknown pattern {label!r}; expected one of: {', '.join(CLASSES)}")
-    from calcvision.io.pixel_pipeline import stored_to_unit  # io layer (below phantoms)
-
     scene = draw_scene(label, seed, index, shape=shape, spacing_mm=spacing_mm)
     box = lesion_box(scene.lesion) if label != NONE else None
-    stored, header = process(scene, form_image(scene))
+    sample = _render(scene, True, box, f"phantom:{label}:{seed}:{index}", {"label": label, "seed": seed, "index": index})
+    if not twin or label == NONE:
+        return sample, None
+    return sample, _render(scene, False, None, f"phantom:{label}:{seed}:{index}:twin",
+                           {"label": NONE, "seed": seed, "index": index, "twin_of": label})
+
+
+def _render(scene: Scene, with_lesion: bool, box: tuple[int, int, int, int] | None, path: str,
+            extra: dict) -> PhantomSample:
+    from calcvision.io.pixel_pipeline import stored_to_unit  # io layer (below phantoms)
+
+    stored, header = process(scene, form_image(scene, with_lesion=with_lesion))
     pixels = stored_to_unit(stored, bits_stored=header["bits_stored"], signed=False,
                             photometric=header["photometric"], slope=header["slope"],
                             intercept=header["intercept"], window_center=header["window_center"],
                             window_width=header["window_width"])
     sp = scene.grid.spacing
-    prov = Provenance(path=f"phantom:{label}:{seed}:{index}", modality="DX",
-                      photometric_interpretation=header["photometric"], bits_stored=header["bits_stored"],
-                      file_format="phantom")
+    prov = Provenance(path=path, modality="DX", photometric_interpretation=header["photometric"],
+                      bits_stored=header["bits_stored"], file_format="phantom")
     rad = Radiograph(pixels=pixels.astype(np.float32, copy=False), spacing_mm=(sp, sp),
                      spacing_source="ImagerPixelSpacing", provenance=prov,
-                     extra={"label": label, "box": box, "seed": seed, "index": index})
+                     extra={"label": extra["label"], "box": box, **extra})
+    label = extra["label"]
     return PhantomSample(rad, label, box, stored, header, scene.params,
-                         None if label == NONE else scene.lesion)
+                         scene.lesion if with_lesion and label != NONE else None)
