@@ -9,6 +9,9 @@ BitsStored 10-16, windows and pixel spacing 0.1-0.2 mm as the simulator draws th
 of the files losslessly compressed (RLE, JPEG-LS, JPEG 2000). Then runs the batch runner over
 the folder exactly as ``calcvision infer`` does and prints:
 - image-level accuracy (target >= 98 %) with its 95 % Wilson interval, per-class recall and the confusion matrix;
+- the accuracy expected where a share ``--prevalence`` of images holds a lesion (this set's lesion and
+  ``none`` images weighted to it; default: the share the model's image calibration assumes, 6 of 7
+  for the shipped model; see ``calcvision recalibrate``);
 - the ``none`` false-positive rate: ``none`` images called a lesion (target <= 3 %);
 - the fraction of correctly classified lesions whose box has IoU >= 0.3 with the true
   lesion box (target >= 90 %), the median IoU, and that fraction per class.
@@ -73,6 +76,9 @@ def main() -> None:
     ap.add_argument("--overlap", type=float, default=None, help="tile overlap (default: calcvision infer's)")
     ap.add_argument("--workers", type=int, default=1)
     ap.add_argument("--data", default=None, help="folder to write / reuse the phantoms in")
+    ap.add_argument("--prevalence", type=float, nargs="+", default=None, metavar="P",
+                    help="also the accuracy expected where a share P of images holds a lesion (default: the share "
+                         "the model's image calibration assumes)")
     args = ap.parse_args()
 
     from calcvision.infer.runner import run_inference
@@ -127,6 +133,13 @@ def main() -> None:
     for c, row in zip(CLASSES, confusion):
         print(f"  {c:24s}" + " ".join(f"{v:10d}" for v in row) + f"   recall {row[CLASSES.index(c)] / max(row.sum(), 1):.2f}")
     print(f"\nimage-level accuracy: {acc:.3f}{ci_suffix(wilson_interval(int(np.trace(confusion)), n))} (target >= 0.98)")
+    own = model.calibration_prevalence
+    lesion_right = (np.trace(confusion) - confusion[ni, ni]) / max(confusion.sum() - confusion[ni].sum(), 1)
+    none_right = confusion[ni, ni] / max(confusion[ni].sum(), 1)
+    for prev in args.prevalence or ([] if own is None else [own]):  # this set's images weighted to that share
+        print(f"accuracy where a share {prev:.3f} of images holds a lesion"
+              f"{' (the one the model is calibrated for)' if own is not None and abs(prev - own) < 1e-9 else ''}: "
+              f"{prev * lesion_right + (1 - prev) * none_right:.3f}")
     fp_ci = ci_suffix(wilson_interval(int(confusion[ni].sum() - confusion[ni, ni]), int(confusion[ni].sum())))
     print(f"none false-positive rate: {none_fp:.3f}{fp_ci} (target <= 0.03)")
     box_ci = ci_suffix(wilson_interval(int(np.sum(np.asarray(ious) >= 0.3)), len(ious)))

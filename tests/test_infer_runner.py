@@ -18,6 +18,7 @@ import numpy as np
 import pydicom.data
 import pytest
 
+from calcvision.infer.results import SUMMARY_NAME
 from calcvision.io.dicom_write import write_radiograph
 from calcvision.patterns import CLASSES, probability_columns
 
@@ -295,11 +296,14 @@ def test_shipped_model_on_a_real_cr_with_context(tmp_path, capsys):
     """The default model (no --model), a real CR from pydicom-data, a single context: the
     differential of a finding is the ddx engine's, with the context applied."""
     out = tmp_path / "out"
-    code, _, err = _infer(capsys, pydicom_file("RG1_UNCR.dcm"), "--out", out, "--workers", "0",
-                          "--context", '{"age_years": 60, "dialysis": true}')
+    code, stdout, err = _infer(capsys, pydicom_file("RG1_UNCR.dcm"), "--out", out, "--workers", "0",
+                               "--context", '{"age_years": 60, "dialysis": true}')
     assert code == 0, err
     (rec,) = [json.loads(l) for l in open(out / "results.jsonl")]
     assert rec["status"] == "ok" and rec["provenance"]["model_version"]
+    summary = json.loads((out / SUMMARY_NAME).read_text())
+    assert summary["lesion_prevalence_assumed"] == pytest.approx(6 / 7)  # stated, with the way to change it
+    assert "86% of images hold a calcification" in stdout + err and "calcvision recalibrate" in stdout + err
     assert abs(sum(rec[c] for c in probability_columns()) - 1) < 1e-6
     if rec["pattern"] == "none":
         assert rec["differential"] is None and rec["roi_x0"] is None

@@ -1,9 +1,11 @@
 """Temperature and image-level (Platt) calibration."""
 
 import numpy as np
+import pytest
 import torch
 
-from calcvision.model.calibration import expected_calibration_error, fit_image_calibration, fit_temperature, image_probs
+from calcvision.model.calibration import (expected_calibration_error, fit_image_calibration, fit_temperature, image_probs,
+                                         shift_lesion_prevalence)
 
 
 def test_temperature_recovers_an_overconfident_model():
@@ -105,3 +107,27 @@ def test_wilson_interval_known_values_and_metrics_carry_it():
     assert m["none_false_positive_rate"] == 0.25
     assert m["none_false_positive_rate_ci95"] == wilson_interval(1, 4)
     assert "accuracy: 0.9000 (95 % CI " in format_metrics(m)
+
+
+def _images(rng: np.random.Generator, n: int, prevalence: float) -> tuple[np.ndarray, np.ndarray]:
+    """Strongest-tile evidence of ``n`` images, a share ``prevalence`` of them lesions; each
+    class's evidence is drawn the same way whatever the prevalence (label shift)."""
+    y = rng.random(n) < prevalence
+    z = np.where(y, rng.normal(1.0, 1.5, n), rng.normal(-1.5, 1.5, n))
+    return 1 / (1 + np.exp(-z)), y
+
+
+def test_prevalence_shift_keeps_images_calibrated_where_lesions_are_rarer():
+    rng = np.random.default_rng(3)
+    a, b = fit_image_calibration(*_images(rng, 20000, 6 / 7))     # fitted where 6 of 7 images hold a lesion
+    evidence, y = _images(rng, 20000, 0.1)                         # used where 1 in 10 does
+    tiles = np.stack([evidence, 1 - evidence], 1)
+    labels = (~y).astype(int)
+    as_fitted = image_probs(tiles, 1, a, b)
+    shifted = image_probs(tiles, 1, a, shift_lesion_prevalence(b, 6 / 7, 0.1))
+    assert abs(shifted[:, 0].mean() - y.mean()) < 0.02 < abs(as_fitted[:, 0].mean() - y.mean())
+    assert expected_calibration_error(shifted, labels) < 0.02 < expected_calibration_error(as_fitted, labels) / 2
+    assert shift_lesion_prevalence(b, 0.3, 0.3) == pytest.approx(b)
+    for bad in (0.0, 1.0, -0.1):
+        with pytest.raises(ValueError, match="strictly between 0 and 1"):
+            shift_lesion_prevalence(b, 6 / 7, bad)

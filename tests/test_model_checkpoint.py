@@ -147,3 +147,36 @@ def test_narrow_resnet_round_trips_in_channels_last(tmp_path):
     with torch.no_grad():
         assert torch.allclose(m.tile_logits(x), net(x), atol=1e-5)
     assert m.image_calibration == (0.7, -1.2, 0.9)
+
+
+def test_recalibrate_writes_a_copy_for_another_lesion_prevalence(tmp_path, capsys):
+    from calcvision.cli import main
+    from calcvision.model.checkpoint import file_sha256
+
+    shipped = load_model()
+    assert shipped.calibration_prevalence == pytest.approx(6 / 7)  # its validation phantoms: 1 of 7 lesion-free
+    before = file_sha256(shipped.path)
+    out = tmp_path / "m.safetensors"
+    assert main(["recalibrate", "--lesion-prevalence", "0.1", "--out", str(out)]) == 0
+    m = load_model(out)
+    a, b, c = m.image_calibration
+    assert (a, c) == (shipped.image_calibration[0], shipped.image_calibration[2])
+    odds = np.exp(b - shipped.image_calibration[1])   # the image-level lesion odds move by the prior odds
+    assert odds == pytest.approx((0.1 / 0.9) / 6)
+    assert m.calibration_prevalence == 0.1 and m.meta["recalibrated_from"]["sha256"] == shipped.sha256
+    assert "image_level" not in m.meta["metrics"].get("test_phantoms", {})  # measured at the old prevalence
+    assert all(torch.equal(v, shipped.net.state_dict()[k]) for k, v in m.net.state_dict().items())
+    assert file_sha256(shipped.path) == before and m.sha256 != shipped.sha256
+    capsys.readouterr()
+    # nothing overwritten; bad prevalences and models that do not say what they were fitted at: one line, exit 2
+    size = out.stat().st_size
+    (tmp_path / "local").mkdir()
+    _, local = _model_file(tmp_path / "local", training={"data": {"local": {"path": "x.csv"}}})
+    for argv, words in ((["--lesion-prevalence", "0.2", "--out", str(out)], "already exists"),
+                        (["--lesion-prevalence", "1", "--out", str(tmp_path / "n.safetensors")], "strictly between"),
+                        (["--lesion-prevalence", "0.2", "--out", str(tmp_path / "n.safetensors"), "--model", str(local)],
+                         "does not record")):
+        assert main(["recalibrate", *argv]) == 2
+        err = capsys.readouterr().err.strip().splitlines()
+        assert len(err) == 1 and words in err[0], err
+    assert out.stat().st_size == size and not (tmp_path / "n.safetensors").exists()

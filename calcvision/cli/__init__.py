@@ -20,6 +20,7 @@ SUBCOMMANDS: dict[str, str] = {
     "train": "train_cmd",
     "evaluate": "evaluate_cmd",
     "export": "export_cmd",
+    "recalibrate": "recalibrate_cmd",
     "infer": "infer_cmd",
     "ddx": "ddx_cmd",
     "report": "report_cmd",

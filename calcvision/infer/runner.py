@@ -183,7 +183,8 @@ def run_inference(
         finally:
             sink.bar.close()
         seconds = time.perf_counter() - t_start
-        summary = _summary(stats, join, seconds, out, sha, len(candidates))
+        summary = _summary(stats, join, seconds, out, sha, len(candidates),
+                           getattr(model, "calibration_prevalence", None))
         store.write_summary(summary)
     return summary
 
@@ -271,7 +272,8 @@ def _ok_reason(fr: Frame) -> str:
     return ""
 
 
-def _summary(stats: RunStats, join, seconds: float, out: Path, sha: str, n_files: int) -> dict:
+def _summary(stats: RunStats, join, seconds: float, out: Path, sha: str, n_files: int,
+             prevalence: float | None) -> dict:
     n_ok = stats.status["ok"]
     return {
         "out": str(out),
@@ -286,6 +288,7 @@ def _summary(stats: RunStats, join, seconds: float, out: Path, sha: str, n_files
         "stage_seconds": {k: round(v, 4) for k, v in stats.times.items()},
         "context": join.report(),
         "model_sha256": sha,
+        "lesion_prevalence_assumed": prevalence,
         "calcvision_version": __version__,
     }
 
@@ -303,6 +306,9 @@ def format_summary(s: dict) -> str:
         lines.append(f"  spacing: {assumed} image(s) state no pixel spacing and were read at an assumed "
                      f"{ASSUMED_SPACING_MM:g} mm; if their pixels are another size, rerun them with --spacing-mm "
                      "into a new --out")
+    if s.get("lesion_prevalence_assumed") is not None:
+        lines.append(f"  calibration: the image probabilities assume that {s['lesion_prevalence_assumed']:.0%} of "
+                     "images hold a calcification; for a folder with fewer, see `calcvision recalibrate`")
     ctx = s["context"]
     if ctx.get("mode") == "table":
         rows = ctx["unmatched_rows"]

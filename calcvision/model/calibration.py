@@ -120,3 +120,14 @@ def image_probs(tile_probs: np.ndarray, none_index: int, a: float = 1.0, b: floa
     out = p * scale[..., None]
     out[..., none_index] = 1.0 - cal
     return out / out.sum(axis=-1, keepdims=True)
+
+
+def shift_lesion_prevalence(b: float, from_prevalence: float, to_prevalence: float) -> float:
+    """The intercept ``b`` of :func:`image_probs` for images of which ``to_prevalence`` hold a
+    lesion, from one fitted where ``from_prevalence`` did (both shares in (0, 1)). If the
+    images of each class look the same in both settings (label shift), Bayes' rule moves only
+    the prior odds: ``b + logit(to) - logit(from)`` (Saerens et al., Neural Computation 2002)."""
+    for v in (from_prevalence, to_prevalence):
+        if not 0.0 < v < 1.0:
+            raise ValueError(f"a lesion prevalence must be strictly between 0 and 1, got {v}")
+    return float(b + np.log(to_prevalence / (1 - to_prevalence)) - np.log(from_prevalence / (1 - from_prevalence)))

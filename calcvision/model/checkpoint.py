@@ -22,7 +22,7 @@ from torch import nn
 
 from calcvision.errors import InputError
 from calcvision.model.network import build_network, check_tiles, target_layer
-from calcvision.patterns import CLASSES
+from calcvision.patterns import CLASSES, NONE
 
 FORMAT = "calcvision-model"
 FORMAT_VERSION = 1
@@ -87,6 +87,21 @@ class CalcModel:
         return float(a), float(b), float(c)
 
     @property
+    def calibration_prevalence(self) -> float | None:
+        """Share of lesion images among the images the image calibration was fitted on: as
+        stored, else (older files) that of phantom-only training, whose validation set holds as
+        many images of each class; None when neither tells."""
+        if "image_calibration_prevalence" in self.meta:
+            return float(self.meta["image_calibration_prevalence"])
+        data = (self.meta.get("training") or {}).get("data")
+        if not isinstance(data, dict) or "local" in data or not isinstance(data.get("phantoms"), dict):
+            return None
+        classes = data["phantoms"].get("classes") or []
+        if NONE not in classes or len(classes) < 2:
+            return None
+        return (len(classes) - 1) / len(classes)
+
+    @property
     def tta_tiles(self) -> int:
         """Tiles per image re-scored over 8 views (:mod:`calcvision.model.tta`); 0 in older files."""
         return int(self.meta.get("tta_tiles", 0))
@@ -107,7 +122,8 @@ class CalcModel:
 
 def make_meta(*, mm_per_pixel: float, tile_px: int, arch: str, arch_kwargs: dict, temperature: float = 1.0,
               image_calibration: tuple[float, ...] = (1.0, 0.0, 0.0), tta_tiles: int = 0, training: dict | None = None,
-              metrics: dict | None = None, model_version: str = "") -> dict[str, Any]:
+              metrics: dict | None = None, model_version: str = "",
+              image_calibration_prevalence: float | None = None) -> dict[str, Any]:
     """A complete metadata document for a new model."""
     from calcvision import __version__
 
@@ -122,6 +138,7 @@ def make_meta(*, mm_per_pixel: float, tile_px: int, arch: str, arch_kwargs: dict
         "normalisation": dict(NORMALISATION),
         "temperature": float(temperature),
         "image_calibration": [float(v) for v in image_calibration],
+        **({} if image_calibration_prevalence is None else {"image_calibration_prevalence": float(image_calibration_prevalence)}),
         "tta_tiles": int(tta_tiles),
         "version": model_version or f"calcvision-{__version__}",
         "training": training or {},

@@ -18,7 +18,7 @@ from calcvision.errors import InputError
 from calcvision.model.calibration import fit_temperature
 from calcvision.model.checkpoint import load_model, make_meta, save_model
 from calcvision.model.config import TrainConfig
-from calcvision.model.data import CropDataset, phantom_items
+from calcvision.model.data import NONE_IDX, CropDataset, phantom_items
 from calcvision.model.datamodule import CalcDataModule, phantom_specs
 from calcvision.model.evaluate import (evaluate_net, fit_image_calibration_on, format_metrics, image_level,
                                        predict_logits, write_report)
@@ -113,7 +113,8 @@ def train(cfg: TrainConfig, log: Any = print) -> dict[str, Any]:
     }
     meta = make_meta(mm_per_pixel=m.mm_per_pixel, tile_px=m.tile_px, arch=m.arch, arch_kwargs=m.arch_kwargs,
                      temperature=temperature, image_calibration=image_cal, tta_tiles=m.tta_tiles, training=training,
-                     metrics=metrics, model_version=cfg.name)
+                     metrics=metrics, model_version=cfg.name,
+                     image_calibration_prevalence=sum(it.label != NONE_IDX for it in dm.val_items) / len(dm.val_items))
     out = save_model(cfg.output, net, meta)
     log(f"wrote {out} ({out.stat().st_size / 1e6:.1f} MB) in {wall:.0f} s wall, {cpu:.0f} s CPU")
     return {"model": str(out), "metrics": metrics, "temperature": temperature, "wall_s": wall, "cpu_s": cpu,
