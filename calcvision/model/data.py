@@ -135,7 +135,8 @@ def phantom_items(spec: PhantomSpec, mm_per_pixel: float, keep_px: int, workers:
                   cache_dir: str | Path | None = None) -> list[Item]:
     """Generate (or load from ``cache_dir``) the phantoms of ``spec`` at model scale.
 
-    Deterministic: item k is make_phantom(label, seed, index) whatever ``workers`` is."""
+    Deterministic: the items are make_phantom(label, seed, index) in order (each lesion item
+    followed by its lesion-free twin with ``spec.twins``) whatever ``workers`` is."""
     key = json.dumps([spec.seed, spec.n_per_class, spec.shape, spec.spacing_mm, list(spec.classes),
                       mm_per_pixel, keep_px, _phantoms_version()] + (["twins"] if spec.twins else []), sort_keys=True)
     cache = None
