@@ -172,7 +172,7 @@ def test_crops_are_deterministic_and_balanced(tmp_path):
 def test_lesion_free_twins_are_none_tiles_at_the_lesion_place(tmp_path):
     plain = phantom_items(PhantomSpec(5, 2, (256, 256), 0.2), 0.5, 160, 1)
     items = phantom_items(PhantomSpec(5, 2, (256, 256), 0.2, twins=True), 0.5, 160, 2, tmp_path / "cache")
-    assert phantom_items(PhantomSpec(5, 2, (256, 256), 0.2, twins=True), 0.5, 160, 1, tmp_path / "cache")[1].twin
+    assert phantom_items(PhantomSpec(5, 2, (256, 256), 0.2, twins=True), 0.5, 160, 1, tmp_path / "cache")[1].twin  # cached too
     twins = [it for it in items if it.twin]
     lesions = [it for it in items if not it.twin]
     assert len(twins) == 2 * (len(CLASSES) - 1) and len(lesions) == len(plain)
