@@ -130,4 +130,4 @@ def shift_lesion_prevalence(b: float, from_prevalence: float, to_prevalence: flo
     for v in (from_prevalence, to_prevalence):
         if not 0.0 < v < 1.0:
             raise ValueError(f"a lesion prevalence must be strictly between 0 and 1, got {v}")
-    return float(b + np.log(to_prevalence / (1 - to_prevalence)) - np.log(from_prevalence / (1 - from_prevalence)))
+    return float(b + _logit(to_prevalence) - _logit(from_prevalence))

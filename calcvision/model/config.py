@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import Any, Optional
 
 import yaml
-from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from calcvision.errors import InputError
 from calcvision.model.augment import AugmentConfig
@@ -68,13 +68,9 @@ class MiningConfig(_Strict):
     @field_validator("share")
     @classmethod
     def _fraction(cls, v: float) -> float:
-        return _fraction(v)
-
-
-def _fraction(v: float) -> float:
-    if not 0.0 <= v <= 1.0:
-        raise ValueError(f"must be between 0 and 1, got {v}")
-    return v
+        if not 0.0 <= v <= 1.0:
+            raise ValueError(f"must be between 0 and 1, got {v}")
+        return v
 
 
 class DataConfig(_Strict):
@@ -87,16 +83,11 @@ class DataConfig(_Strict):
     background_fraction: float = 0.5
     balance: bool = True
     none_share: Optional[float] = None
-    twin_share: float = 0.0  # share of `none` tiles cut from lesion-free twins at the lesion's place (phantoms.twins)
+    twin_share: float = Field(0.0, ge=0.0, le=1.0)  # share of `none` tiles from twins at the lesion's place (phantoms.twins)
     hard_negatives: Optional[MiningConfig] = None  # mining of `none` tiles
     hard_lesions: Optional[MiningConfig] = None  # mining of each lesion class's tiles (pool, keep per class)
     generate_workers: int = 2
     cache_dir: Optional[str] = None
-
-    @field_validator("twin_share")
-    @classmethod
-    def _fraction(cls, v: float) -> float:
-        return _fraction(v)
 
 
 class OptimConfig(_Strict):

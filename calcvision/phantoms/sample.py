@@ -264,18 +264,18 @@ def make_phantom_and_twin(label: str, seed: int, index: int, *, shape: tuple[int
         raise ValueError(f"unknown pattern {label!r}; expected one of: {', '.join(CLASSES)}")
     scene = draw_scene(label, seed, index, shape=shape, spacing_mm=spacing_mm)
     box = lesion_box(scene.lesion) if label != NONE else None
-    sample = _render(scene, True, box, f"phantom:{label}:{seed}:{index}", {"label": label, "seed": seed, "index": index})
+    name = f"phantom:{label}:{seed}:{index}"
+    sample = _render(scene, label, box, name, seed=seed, index=index)
     if not twin or label == NONE:
         return sample, None
-    return sample, _render(scene, False, None, f"phantom:{label}:{seed}:{index}:twin",
-                           {"label": NONE, "seed": seed, "index": index, "twin_of": label})
+    return sample, _render(scene, NONE, None, f"{name}:twin", seed=seed, index=index, twin_of=label)
 
 
-def _render(scene: Scene, with_lesion: bool, box: tuple[int, int, int, int] | None, path: str,
-            extra: dict) -> PhantomSample:
+def _render(scene: Scene, label: str, box: tuple[int, int, int, int] | None, path: str, **extra) -> PhantomSample:
+    """The sample of ``scene`` labelled ``label``: imaged with its lesion unless ``label`` is ``none``."""
     from calcvision.io.pixel_pipeline import stored_to_unit  # io layer (below phantoms)
 
-    stored, header = process(scene, form_image(scene, with_lesion=with_lesion))
+    stored, header = process(scene, form_image(scene, with_lesion=label != NONE))
     pixels = stored_to_unit(stored, bits_stored=header["bits_stored"], signed=False,
                             photometric=header["photometric"], slope=header["slope"],
                             intercept=header["intercept"], window_center=header["window_center"],
@@ -285,7 +285,5 @@ def _render(scene: Scene, with_lesion: bool, box: tuple[int, int, int, int] | No
                       bits_stored=header["bits_stored"], file_format="phantom")
     rad = Radiograph(pixels=pixels.astype(np.float32, copy=False), spacing_mm=(sp, sp),
                      spacing_source="ImagerPixelSpacing", provenance=prov,
-                     extra={"label": extra["label"], "box": box, **extra})
-    label = extra["label"]
-    return PhantomSample(rad, label, box, stored, header, scene.params,
-                         scene.lesion if with_lesion and label != NONE else None)
+                     extra={"label": label, "box": box, **extra})
+    return PhantomSample(rad, label, box, stored, header, scene.params, None if label == NONE else scene.lesion)
