@@ -12,6 +12,7 @@ from typing import Any, Callable
 import torch
 import torchvision
 from torch import nn
+from torch.nn import functional as F
 from torchvision.models.resnet import BasicBlock, ResNet
 
 from calcvision.patterns import CLASSES
@@ -37,9 +38,51 @@ def _resnet18(num_classes: int) -> nn.Module:
     return net
 
 
-def _resnet(num_classes: int, layers: tuple[int, int, int, int] = (1, 1, 1, 1), width: int = 64) -> nn.Module:
+class LocalContrast(nn.Module):
+    """A fixed (not learnt) input stem: the tile beside its local contrast in units of its own
+    fluctuation, ``[B, 1, H, W] -> [B, 2, H, W]``.
+
+    The second channel is the tile minus its Gaussian blur of ``sigma_px`` (a high-pass that
+    keeps deposits up to a few sigma across and removes soft-tissue and bone gradients),
+    divided by the tile's mean absolute high-pass value (about the noise and texture level)
+    and clipped to +-6. A faint deposit on a bone edge then has the amplitude of its
+    contrast-to-fluctuation ratio, not of its share of the tile's whole grey range, which the
+    per-tile standardisation (:func:`calcvision.model.preprocess.normalise_tile`) gives it.
+    Computed in float32 even under autocast: a high-pass of bfloat16 input is mostly rounding.
+    """
+
+    def __init__(self, sigma_px: float) -> None:
+        super().__init__()
+        radius = max(1, int(3 * sigma_px + 0.5))
+        t = torch.arange(-radius, radius + 1, dtype=torch.float32)
+        g = torch.exp(-0.5 * (t / sigma_px) ** 2)
+        self.radius = radius
+        self.register_buffer("kernel", (g / g.sum()).view(1, 1, 1, -1), persistent=False)
+
+    def _extend(self, x: torch.Tensor, dim: int) -> torch.Tensor:
+        """Pad ``dim`` by ``radius`` with the point reflection 2 x_edge - x_mirror, which continues
+        a gradient across the tile's edge (a mirror would fold it into a ridge there)."""
+        r, n = self.radius, x.shape[dim]
+        first, last = x.narrow(dim, 0, 1), x.narrow(dim, n - 1, 1)
+        before = 2 * first - x.narrow(dim, 1, r).flip(dim)
+        after = 2 * last - x.narrow(dim, n - 1 - r, r).flip(dim)
+        return torch.cat([before, x, after], dim=dim)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        with torch.autocast(device_type=x.device.type, enabled=False):
+            x = x.float()
+            blur = F.conv2d(self._extend(x, 3), self.kernel)
+            blur = F.conv2d(self._extend(blur, 2), self.kernel.transpose(2, 3))
+            hp = x - blur
+            scale = hp.abs().mean(dim=(2, 3), keepdim=True) * 1.25 + 1e-3
+            return torch.cat([x, (hp / scale).clamp(-6.0, 6.0)], dim=1)
+
+
+def _resnet(num_classes: int, layers: tuple[int, int, int, int] = (1, 1, 1, 1), width: int = 64,
+            highpass_sigma_px: float | None = None) -> nn.Module:
     """torchvision's ResNet with BasicBlocks ``layers`` and stage widths ``width`` x (1, 2, 4, 8)
-    (torchvision's own is 64); the stages are rebuilt with ResNet's own ``_make_layer``."""
+    (torchvision's own is 64); the stages are rebuilt with ResNet's own ``_make_layer``.
+    ``highpass_sigma_px`` puts a :class:`LocalContrast` stem in front of the first convolution."""
     net = ResNet(BasicBlock, list(layers), num_classes=num_classes)
     net.conv1 = _one_channel(net.conv1)
     if width != 64:
@@ -52,6 +95,11 @@ def _resnet(num_classes: int, layers: tuple[int, int, int, int] = (1, 1, 1, 1), 
         for m in net.modules():  # torchvision's initialisation, for the rebuilt layers
             if isinstance(m, nn.Conv2d):
                 nn.init.kaiming_normal_(m.weight, mode="fan_out", nonlinearity="relu")
+    if highpass_sigma_px is not None:
+        conv = net.conv1
+        first = nn.Conv2d(2, conv.out_channels, conv.kernel_size, conv.stride, conv.padding, bias=False)
+        nn.init.kaiming_normal_(first.weight, mode="fan_out", nonlinearity="relu")
+        net.conv1 = nn.Sequential(LocalContrast(highpass_sigma_px), first)
     return net
 
 
