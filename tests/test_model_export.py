@@ -18,7 +18,8 @@ from calcvision.model.network import build_network
 @pytest.mark.parametrize("arch, kwargs", [("mobilenet_v3_small", {"width_mult": 0.25}), ("resnet", {"width": 8}),
                                          ("resnet", {"width": 8, "highpass_sigma_px": 3.0})])
 def test_exports_agree_with_pytorch(tmp_path, capsys, arch, kwargs):
-    """A MobileNet and the shipped family, a narrow torchvision ResNet."""
+    """A MobileNet and the shipped family, a narrow torchvision ResNet, with and without the
+    local-contrast stem."""
     torch.manual_seed(1)
     net = build_network(arch, **kwargs).eval()
     path = save_model(tmp_path / "m.safetensors", net,

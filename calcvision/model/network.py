@@ -18,9 +18,9 @@ from torchvision.models.resnet import BasicBlock, ResNet
 from calcvision.patterns import CLASSES
 
 
-def _one_channel(conv: nn.Conv2d) -> nn.Conv2d:
-    """A copy of ``conv``'s geometry that takes one input channel (fresh weights)."""
-    return nn.Conv2d(1, conv.out_channels, conv.kernel_size, conv.stride, conv.padding, bias=conv.bias is not None)
+def _one_channel(conv: nn.Conv2d, in_channels: int = 1) -> nn.Conv2d:
+    """A copy of ``conv``'s geometry that takes one (or ``in_channels``) input channels (fresh weights)."""
+    return nn.Conv2d(in_channels, conv.out_channels, conv.kernel_size, conv.stride, conv.padding, bias=conv.bias is not None)
 
 
 def _mobilenet_v3(ctor: Callable[..., nn.Module], num_classes: int, width_mult: float = 1.0, dropout: float = 0.2) -> nn.Module:
@@ -96,8 +96,7 @@ def _resnet(num_classes: int, layers: tuple[int, int, int, int] = (1, 1, 1, 1), 
             if isinstance(m, nn.Conv2d):
                 nn.init.kaiming_normal_(m.weight, mode="fan_out", nonlinearity="relu")
     if highpass_sigma_px is not None:
-        conv = net.conv1
-        first = nn.Conv2d(2, conv.out_channels, conv.kernel_size, conv.stride, conv.padding, bias=False)
+        first = _one_channel(net.conv1, in_channels=2)
         nn.init.kaiming_normal_(first.weight, mode="fan_out", nonlinearity="relu")
         net.conv1 = nn.Sequential(LocalContrast(highpass_sigma_px), first)
     return net
