@@ -198,6 +198,81 @@ def test_lesion_free_twins_are_none_tiles_at_the_lesion_place(tmp_path):
         assert x < x1 and x + 64 > x0 and y < y1 and y + 64 > y0
 
 
+def test_lesion_masks_are_the_lesion_pixels_and_move_with_their_tiles():
+    """A lesion phantom's item carries its lesion pixels (about its lesion box), a `none`
+    phantom's none; an augmented training crop's mask follows the crop through flips, turns,
+    rotation, scale and the elastic warp, while the crop itself is what augmentation without
+    a mask gives."""
+    from calcvision.model.augment import Augment, AugmentConfig
+    from calcvision.model.data import MASK_UNKNOWN, Item, lesion_mask_tile
+
+    items = phantom_items(PhantomSpec(5, 2, (256, 256), 0.2), 0.5, 160, 1)
+    for it in items:
+        if it.label == CLASSES.index("none"):
+            assert it.mask is None
+            continue
+        m = np.unpackbits(it.mask, axis=1, count=it.pixels.shape[1]).astype(bool)
+        x0, y0, x1, y1 = it.box
+        assert m.shape == it.pixels.shape and m.sum() >= 20
+        ys, xs = np.nonzero(m)  # inside the box, give or take the resampling filter's reach
+        assert ys.min() >= y0 - 2 and ys.max() < y1 + 2 and xs.min() >= x0 - 2 and xs.max() < x1 + 2
+    # the tile's mask is the item's, cut at the tile's origin (zero past a small image's edge)
+    it = next(i for i in items if i.label == CLASSES.index("tumoral_glob"))
+    full = np.unpackbits(it.mask, axis=1, count=it.pixels.shape[1])
+    assert np.array_equal(lesion_mask_tile(it, (30, 20), 64), full[30:94, 20:84])
+    assert np.array_equal(lesion_mask_tile(it, (60, 60), 64)[:42, :42], full[60:, 60:]) and \
+        not lesion_mask_tile(it, (60, 60), 64)[42:].any()
+    unknown = Item(it.pixels, it.label, it.box, "local")
+    assert (lesion_mask_tile(unknown, (0, 0), 64) == MASK_UNKNOWN).all()
+
+    geometric = Augment(AugmentConfig(p_affine=1.0, p_elastic=1.0, p_gamma=0, p_brightness_contrast=0, p_noise=0,
+                                      p_blur=0, p_jpeg=0, rotate_deg=30, scale=(0.8, 1.2)))
+    rng = np.random.default_rng(0)
+    disc = (np.hypot(*np.mgrid[-32:32, -32:32] - rng.integers(-12, 12, (2, 1, 1))) < 14).astype(np.uint8)
+    for seed in range(12):
+        img, m = geometric.with_mask(0.2 + 0.6 * disc.astype(np.float32), disc, seed)
+        assert np.array_equal(img, geometric(0.2 + 0.6 * disc.astype(np.float32), seed))
+        assert m.dtype == np.uint8 and set(np.unique(m)) <= {0, 1}
+        assert ((img > 0.5) == (m == 1)).mean() > 0.97  # the mask moved with the disc
+    full_aug = Augment()
+    assert all(np.array_equal(full_aug(disc * 0.5, s), full_aug.with_mask(disc * 0.5, disc, s)[0]) for s in range(20))
+
+    ds = CropDataset(items, 64, seed=1, length=120, augment=Augment(), none_share=0.3, masks=True)
+    samples = [ds[i] for i in range(120)]
+    assert all(len(s) == 3 and s[2].shape == (64, 64) for s in samples)
+    assert all(int(s[2].sum()) == 0 for s in samples if s[1] == CLASSES.index("none"))
+    lesion = [s for s in samples if s[1] != CLASSES.index("none")]
+    assert sum(int(s[2].sum()) > 0 for s in lesion) >= 0.9 * len(lesion)
+    # the tiles are those of the same draws without masks
+    plain = CropDataset(items, 64, seed=1, length=120, augment=Augment(), none_share=0.3)
+    assert all(torch.equal(plain[i][0], samples[i][0]) for i in range(0, 120, 9))
+
+
+def test_lesion_map_loss_trains_a_head_the_model_file_does_not_carry(tmp_path):
+    """optim.lesion_map_weight > 0 trains an extra per-cell lesion head on the class activation
+    map layer: its loss is logged and falls, and the model file holds the plain network."""
+    from calcvision.model.lightning_module import CalcLightningModule
+
+    res = train(_cfg(tmp_path, *PHANTOMS, "trainer.max_epochs=3", "optim.lesion_map_weight=1.0", "evaluate=null"),
+                log=lambda s: None)
+    model = load_model(res["model"])
+    plain = build_network("resnet", **model.meta["arch_kwargs"])
+    assert set(model.net.state_dict()) == set(plain.state_dict())
+    assert model.meta["training"]["config"]["optim"]["lesion_map_weight"] == 1.0
+    logged = [row for f in (tmp_path / "run" / "logs").glob("*/metrics.csv") for row in csv.DictReader(open(f))]
+    losses = [float(r["train_map_loss"]) for r in sorted(logged, key=lambda r: int(r["epoch"])) if r.get("train_map_loss")]
+    assert len(losses) == 3 and losses[-1] < losses[0]
+    # cells: any lesion pixel makes a positive cell; masks of unknown images are left out
+    logits = torch.zeros(3, 1, 2, 2)
+    masks = torch.zeros(3, 8, 8, dtype=torch.uint8)
+    masks[0, 1, 6] = 1
+    masks[2] = 255
+    expected = torch.nn.functional.binary_cross_entropy_with_logits(logits[:2], torch.tensor(
+        [[[[0.0, 1.0], [0.0, 0.0]]], [[[0.0, 0.0], [0.0, 0.0]]]]))
+    assert torch.allclose(CalcLightningModule._map_loss(logits, masks), expected)
+    assert float(CalcLightningModule._map_loss(logits[2:], masks[2:])) == 0.0
+
+
 def test_blur_augmentation_kernel_follows_its_sigma():
     """A wide detector blur (sigma 2 px) spreads a point over a kernel that follows the sigma,
     not a fixed 3-5 px kernel that would cut it off beyond 2 px; the image's mean is kept."""

@@ -68,18 +68,37 @@ class Augment:
         ]
 
     def __call__(self, image: np.ndarray, seed: int) -> np.ndarray:
+        return self._apply(image, None, seed)[0]
+
+    def with_mask(self, image: np.ndarray, mask: np.ndarray, seed: int) -> tuple[np.ndarray, np.ndarray]:
+        """``(augmented image, mask)``: the image exactly as ``self(image, seed)`` gives it, and
+        the uint8 ``mask`` of the same shape moved with it by the geometric transforms (flips,
+        turns, affine, elastic; nearest neighbour), untouched by the intensity ones."""
+        return self._apply(image, mask, seed)
+
+    def _apply(self, image: np.ndarray, mask: np.ndarray | None, seed: int) -> tuple[np.ndarray, np.ndarray | None]:
         if not self.cfg.enabled:
-            return image
+            return image, mask
         rng = np.random.default_rng(seed)
         out = np.asarray(image, dtype=np.float32)
         if self.cfg.flips:
             k = int(rng.integers(8))
-            out = np.rot90(out, k % 4)[:, ::-1] if k >= 4 else np.rot90(out, k)
+            out = _dihedral(out, k)
+            mask = None if mask is None else np.ascontiguousarray(_dihedral(mask, k))
         out = np.ascontiguousarray(out)
         draws = rng.random(len(self.steps))
         seeds = rng.integers(2**31, size=len(self.steps))
         for (p, tf), u, s in zip(self.steps, draws, seeds):
             if u < p:
                 tf.set_random_seed(int(s))
-                out = tf(image=out)["image"]
-        return np.clip(out, 0.0, 1.0).astype(np.float32, copy=False)
+                if mask is None:
+                    out = tf(image=out)["image"]
+                else:
+                    res = tf(image=out, mask=mask)
+                    out, mask = res["image"], res["mask"]
+        return np.clip(out, 0.0, 1.0).astype(np.float32, copy=False), mask
+
+
+def _dihedral(a: np.ndarray, k: int) -> np.ndarray:
+    """Element ``k`` (0-7) of the dihedral group: ``k % 4`` quarter turns, then a mirror for k >= 4 (a view)."""
+    return np.rot90(a, k % 4)[:, ::-1] if k >= 4 else np.rot90(a, k)

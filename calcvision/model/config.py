@@ -94,6 +94,8 @@ class OptimConfig(_Strict):
     lr: float = 3e-3
     weight_decay: float = 1e-4
     label_smoothing: float = 0.0
+    # weight of the auxiliary lesion-map loss (CalcLightningModule; needs lesion masks: phantoms); 0: off
+    lesion_map_weight: float = Field(0.0, ge=0.0)
 
 
 class TrainerConfig(_Strict):

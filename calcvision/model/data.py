@@ -44,16 +44,18 @@ class Item:
     source: str
     points: np.ndarray | None = None  # (N, 2) int32 (y, x) of dense lesion pixels, when known
     twin: bool = False  # a lesion phantom imaged without its lesion: `none`, ``box`` and ``points`` of the lesion
+    mask: np.ndarray | None = None  # lesion pixels, np.packbits(bool [H, W], axis=1); None: unknown (see lesion_mask_tile)
 
 
 def to_item(pixels: np.ndarray, spacing_mm: tuple[float, float], mm_per_pixel: float, label: int,
             box: Box | None, source: str, keep_px: int | None = None, rng: np.random.Generator | None = None,
-            lesion_map: np.ndarray | None = None) -> Item:
+            lesion_map: np.ndarray | None = None, lesion_threshold: float = 0.0) -> Item:
     """Resample an image (and its box) to ``mm_per_pixel``; optionally keep only a window of
     at most ``keep_px`` around the box (or a random one without box) to bound memory.
 
     ``lesion_map`` (same shape as ``pixels``, the lesion's excess attenuation) gives the points
-    where the lesion is dense, so that crops of lesions larger than a tile still show it."""
+    where the lesion is dense, so that crops of lesions larger than a tile still show it, and
+    the lesion mask (``Item.mask``: the pixels where it exceeds ``lesion_threshold``)."""
     img = resample_to_scale(pixels, spacing_mm, mm_per_pixel)
     lmap = None if lesion_map is None else resample_to_scale(lesion_map.astype(np.float32), spacing_mm, mm_per_pixel)
     sy, sx = spacing_mm[0] / mm_per_pixel, spacing_mm[1] / mm_per_pixel
@@ -64,7 +66,9 @@ def to_item(pixels: np.ndarray, spacing_mm: tuple[float, float], mm_per_pixel: f
         img, box, (oy, ox) = _window(img, box, keep_px, rng or np.random.default_rng(0))
         if lmap is not None:
             lmap = lmap[oy:oy + img.shape[0], ox:ox + img.shape[1]]
-    return Item(quantise(img), label, box, source, None if lmap is None else _dense_points(lmap))
+    if lmap is None:
+        return Item(quantise(img), label, box, source)
+    return Item(quantise(img), label, box, source, _dense_points(lmap), mask=np.packbits(lmap > lesion_threshold, axis=1))
 
 
 def _dense_points(lmap: np.ndarray, max_points: int = 256) -> np.ndarray | None:
@@ -114,7 +118,7 @@ class PhantomSpec:
 
 def _phantom_job(args: tuple) -> list[Item]:
     label, seed, index, shape, spacing, mm_per_pixel, keep_px, twins = args
-    from calcvision.phantoms.sample import make_phantom_and_twin
+    from calcvision.phantoms.sample import BOX_THRESHOLD, make_phantom_and_twin
 
     s, t = make_phantom_and_twin(label, seed, index, shape=shape, spacing_mm=spacing, twin=twins)
     r = s.radiograph
@@ -122,11 +126,11 @@ def _phantom_job(args: tuple) -> list[Item]:
     lesion = None if box is None else s.lesion
     # the same window rng for the twin, so that it keeps the same window around the same box
     items = [to_item(r.pixels, r.spacing_mm, mm_per_pixel, CLASS_INDEX[label], box, s.radiograph.provenance.path,
-                     keep_px, np.random.default_rng([seed, index, CLASS_INDEX[label]]), lesion)]
+                     keep_px, np.random.default_rng([seed, index, CLASS_INDEX[label]]), lesion, BOX_THRESHOLD)]
     if t is not None and box is not None:
         twin = to_item(t.radiograph.pixels, r.spacing_mm, mm_per_pixel, NONE_IDX, box, t.radiograph.provenance.path,
                        keep_px, np.random.default_rng([seed, index, CLASS_INDEX[label]]), lesion)
-        twin.twin = True
+        twin.twin, twin.mask = True, None  # imaged without the lesion: no lesion pixels
         items.append(twin)
     return items
 
@@ -138,7 +142,8 @@ def phantom_items(spec: PhantomSpec, mm_per_pixel: float, keep_px: int, workers:
     Deterministic: the items are make_phantom(label, seed, index) in order (each lesion item
     followed by its lesion-free twin with ``spec.twins``) whatever ``workers`` is."""
     key = json.dumps([spec.seed, spec.n_per_class, spec.shape, spec.spacing_mm, list(spec.classes),
-                      mm_per_pixel, keep_px, _phantoms_version()] + (["twins"] if spec.twins else []), sort_keys=True)
+                      mm_per_pixel, keep_px, _phantoms_version(), "masks"] + (["twins"] if spec.twins else []),
+                     sort_keys=True)
     cache = None
     if cache_dir is not None:
         cache = Path(cache_dir) / f"phantoms-{hashlib.sha256(key.encode()).hexdigest()[:16]}.npz"
@@ -169,6 +174,7 @@ def _save_items(path: Path, items: list[Item]) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     arrays = {f"p{i}": it.pixels for i, it in enumerate(items)}
     arrays.update({f"q{i}": it.points for i, it in enumerate(items) if it.points is not None})
+    arrays.update({f"m{i}": it.mask for i, it in enumerate(items) if it.mask is not None})
     index = [{"label": it.label, "box": it.box, "source": it.source, **({"twin": True} if it.twin else {})} for it in items]
     tmp = path.with_suffix(".tmp.npz")
     np.savez(tmp, index=np.frombuffer(json.dumps(index).encode(), dtype=np.uint8), **arrays)
@@ -179,7 +185,8 @@ def _load_items(path: Path) -> list[Item]:
     with np.load(path, allow_pickle=False) as z:
         index = json.loads(bytes(z["index"]).decode())
         return [Item(z[f"p{i}"], d["label"], None if d["box"] is None else tuple(d["box"]), d["source"],
-                     z[f"q{i}"] if f"q{i}" in z.files else None, d.get("twin", False)) for i, d in enumerate(index)]
+                     z[f"q{i}"] if f"q{i}" in z.files else None, d.get("twin", False),
+                     z[f"m{i}"] if f"m{i}" in z.files else None) for i, d in enumerate(index)]
 
 
 # --------------------------------------------------------------------------- local dataset
@@ -349,6 +356,23 @@ def make_tile(item: Item, origin: tuple[int, int], tile_px: int) -> np.ndarray:
     return image[y:y + tile_px, x:x + tile_px].astype(np.float32) / 65535.0
 
 
+MASK_UNKNOWN = 255
+"""Value of every pixel of a lesion-mask tile whose image has no known mask (a local lesion image)."""
+
+
+def lesion_mask_tile(item: Item, origin: tuple[int, int], tile_px: int) -> np.ndarray:
+    """The uint8 lesion mask (1 = lesion pixel) of the tile of ``item`` at ``origin``: the
+    item's mask where known, all 0 for a `none` item (no lesion anywhere), else all
+    ``MASK_UNKNOWN``."""
+    if item.mask is None:
+        return np.full((tile_px, tile_px), 0 if item.label == NONE_IDX else MASK_UNKNOWN, np.uint8)
+    y, x = origin
+    rows = np.unpackbits(item.mask[y:y + tile_px], axis=1, count=item.pixels.shape[1])[:, x:x + tile_px]
+    out = np.zeros((tile_px, tile_px), np.uint8)  # zero beyond a small image's edge, like pad_to_tile's extension
+    out[:rows.shape[0], :rows.shape[1]] = rows
+    return out
+
+
 def model_input(tile: np.ndarray) -> torch.Tensor:
     """A 0..1 float tile -> the network's input [1, T, T]: 16-bit levels normalised by
     ``normalise_uint16_tiles``, the function inference tiles go through (its radix sort of
@@ -376,12 +400,12 @@ class CropDataset(Dataset):
                  augment: Augment | None = None, balance: bool = True, background_fraction: float = 0.5,
                  none_share: float | None = None, epoch: int = 0,
                  hard: dict[int, list[tuple[int, tuple[int, int]]]] | None = None,
-                 hard_share: dict[int, float] | None = None, twin_share: float = 0.0) -> None:
+                 hard_share: dict[int, float] | None = None, twin_share: float = 0.0, masks: bool = False) -> None:
         if not items:
             raise InputError("no images to make tiles from")
         self.items, self.tile_px, self.seed, self.augment = items, tile_px, seed, augment
         self.balance, self.background_fraction, self.epoch = balance, background_fraction, epoch
-        self.none_share, self.twin_share = none_share, twin_share
+        self.none_share, self.twin_share, self.masks = none_share, twin_share, masks
         self.hard, self.hard_share = dict(hard or {}), dict(hard_share or {})
         self.by_class = {c: [i for i, it in enumerate(items) if it.label == c and not it.twin] for c in range(len(CLASSES))}
         self.twins = [i for i, it in enumerate(items) if it.twin]
@@ -450,7 +474,7 @@ class CropDataset(Dataset):
         draws = (self._tile_of(cls, np.random.default_rng([*key, k])) for k in range(n))
         return [(i, origin) for i, origin, label in draws if label == cls]
 
-    def __getitem__(self, index: int) -> tuple[torch.Tensor, int]:
+    def __getitem__(self, index: int) -> tuple[torch.Tensor, int] | tuple[torch.Tensor, int, torch.Tensor]:
         if self.fixed is not None:
             i, origin, label = self.fixed[index]
             return model_input(make_tile(self.items[i], origin, self.tile_px)), label
@@ -461,5 +485,11 @@ class CropDataset(Dataset):
             (i, origin), label = hard[int(rng.integers(len(hard)))], cls
         else:
             i, origin, label = self._tile_of(cls, rng)
-        tile = make_tile(self.items[i], origin, self.tile_px)
-        return model_input(self.augment(tile, int(rng.integers(2**31)))), label
+        tile, seed = make_tile(self.items[i], origin, self.tile_px), int(rng.integers(2**31))
+        if not self.masks:
+            return model_input(self.augment(tile, seed)), label
+        mask = lesion_mask_tile(self.items[i], origin, self.tile_px)
+        if label == NONE_IDX:  # a `none` tile holds no lesion pixel, whatever item it is cut from
+            mask = np.zeros_like(mask)
+        tile, mask = self.augment.with_mask(tile, mask, seed)
+        return model_input(tile), label, torch.from_numpy(mask)

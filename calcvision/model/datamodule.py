@@ -85,7 +85,7 @@ class CalcDataModule(pl.LightningDataModule):
         return CropDataset(self.train_items, self.cfg.model.tile_px, seed=self.cfg.seed, length=d.crops_per_epoch,
                            augment=Augment(self.cfg.augment), balance=d.balance,
                            background_fraction=d.background_fraction, none_share=d.none_share, epoch=epoch,
-                           twin_share=d.twin_share)
+                           twin_share=d.twin_share, masks=self.cfg.optim.lesion_map_weight > 0)
 
     def val_set(self) -> CropDataset:
         return CropDataset(self.val_items, self.cfg.model.tile_px, seed=self.cfg.seed + 1)

@@ -61,7 +61,8 @@ def train(cfg: TrainConfig, log: Any = print) -> dict[str, Any]:
     log(f"data ready in {t_data:.0f} s: {len(dm.train_items)} training images, {len(dm.val_items)} validation images")
 
     m, o = cfg.model, cfg.optim
-    module = CalcLightningModule(m.arch, m.arch_kwargs, m.mm_per_pixel, m.tile_px, o.lr, o.weight_decay, o.label_smoothing)
+    module = CalcLightningModule(m.arch, m.arch_kwargs, m.mm_per_pixel, m.tile_px, o.lr, o.weight_decay, o.label_smoothing,
+                                 o.lesion_map_weight)
     if cfg.init_from:
         _init_from(module, cfg.init_from, cfg)
     trainer = pl.Trainer(
