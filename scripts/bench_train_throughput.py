@@ -10,11 +10,15 @@ quantise, normalise) against the former recipe, measured in the same run: every
 albumentations transform called and seeded, skipped or not, and the float quantiles of
 ``normalise_tile``.
 
+``--masks``: instead, the cost of one training crop drawn as training draws it
+(``CropDataset[i]``) without and with its lesion mask (``optim.lesion_map_weight`` > 0: the
+mask is cut and moved by the same geometric augmentation), in alternating rounds.
+
 ``--loader``: instead, whole training steps of the shipped network (bf16, channels-last) fed
 by a DataLoader of augmented crops, with the crops made in the training process
 (``num_workers=0``) and in one loader worker, alternating, in the same run.
 
-    PYTHONPATH=. python scripts/bench_train_throughput.py [--threads 2] [--steps 3] [--augment | --loader]
+    PYTHONPATH=. python scripts/bench_train_throughput.py [--threads 2] [--steps 3] [--augment | --masks | --loader]
 """
 
 from __future__ import annotations
@@ -106,6 +110,29 @@ def crop_costs(tile_px: int, n: int = 400) -> None:
           f"{before / now:.2f}x faster")
 
 
+def mask_costs(tile_px: int, n: int = 600) -> None:
+    """Microseconds per training crop without and with its lesion mask, on the same draws."""
+    import numpy as np
+
+    from calcvision.model.augment import Augment
+    from calcvision.model.data import CropDataset
+
+    items = _phantom_items()
+
+    def timed(masks: bool) -> float:
+        ds = CropDataset(items, tile_px, seed=1, length=n, augment=Augment(), none_share=0.3, masks=masks)
+        t = time.perf_counter()
+        for i in range(n):
+            ds[i]
+        return (time.perf_counter() - t) / n * 1e6
+
+    rounds = [(timed(False), timed(True)) for _ in range(5)]
+    plain, masked = np.median(rounds, axis=0)
+    print(f"one {tile_px} px training crop (median of 5 alternating rounds of {n}): {plain:.0f} us without its lesion "
+          f"mask, {masked:.0f} us with it ({masked / plain:.2f}x; +{(masked - plain) * 16384 / 1e6:.1f} s per epoch "
+          f"of 16,384 crops)")
+
+
 def loader_rates(tile_px: int, batches: int = 40, rounds: int = 2) -> None:
     """Tiles/s of full training steps fed by a DataLoader with 0 and with 1 worker."""
     from torch.utils.data import DataLoader
@@ -145,11 +172,15 @@ def main() -> int:
     ap.add_argument("--steps", type=int, default=3)
     ap.add_argument("--tile", type=int, default=128)
     ap.add_argument("--augment", action="store_true", help="time one training crop instead")
+    ap.add_argument("--masks", action="store_true", help="time one training crop without and with its lesion mask")
     ap.add_argument("--loader", action="store_true", help="time training steps fed with 0 vs 1 loader worker")
     a = ap.parse_args()
     torch.set_num_threads(a.threads)
     if a.augment:
         crop_costs(a.tile)
+        return 0
+    if a.masks:
+        mask_costs(a.tile)
         return 0
     if a.loader:
         loader_rates(a.tile)
