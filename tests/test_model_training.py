@@ -98,6 +98,10 @@ def test_local_folder_dataset_trains(tmp_path):
     m = load_model(res["model"])
     assert m.meta["training"]["data"]["local"]["images"] == 18
     assert m.meta["training"]["trained_on"] == "local dataset"
+    # a local dataset has no lesion masks: the lesion-map loss is refused up front, not trained on `none` cells alone
+    with pytest.raises(InputError, match="lesion_map_weight"):
+        train(_cfg(tmp_path, *LOCAL, f"data.local.path={tmp_path}/data", "optim.lesion_map_weight=1.0",
+                   f"run_dir={tmp_path}/run2"), log=lambda s: None)
     assert m.meta["metrics"]["validation"]["n"] >= 3
 
 
