@@ -360,12 +360,14 @@ MASK_UNKNOWN = 255
 """Value of every pixel of a lesion-mask tile whose image has no known mask (a local lesion image)."""
 
 
-def lesion_mask_tile(item: Item, origin: tuple[int, int], tile_px: int) -> np.ndarray:
-    """The uint8 lesion mask (1 = lesion pixel) of the tile of ``item`` at ``origin``: the
-    item's mask where known, all 0 for a `none` item (no lesion anywhere), else all
-    ``MASK_UNKNOWN``."""
+def lesion_mask_tile(item: Item, origin: tuple[int, int], tile_px: int, label: int | None = None) -> np.ndarray:
+    """The uint8 lesion mask (1 = lesion pixel) of the tile of ``item`` at ``origin`` labelled
+    ``label`` (default: the item's): all 0 for a `none` tile (no lesion pixel, whatever item it
+    is cut from), else the item's mask where known, else all ``MASK_UNKNOWN``."""
+    if (item.label if label is None else label) == NONE_IDX:
+        return np.zeros((tile_px, tile_px), np.uint8)
     if item.mask is None:
-        return np.full((tile_px, tile_px), 0 if item.label == NONE_IDX else MASK_UNKNOWN, np.uint8)
+        return np.full((tile_px, tile_px), MASK_UNKNOWN, np.uint8)
     y, x = origin
     rows = np.unpackbits(item.mask[y:y + tile_px], axis=1, count=item.pixels.shape[1])[:, x:x + tile_px]
     out = np.zeros((tile_px, tile_px), np.uint8)  # zero beyond a small image's edge, like pad_to_tile's extension
@@ -488,8 +490,5 @@ class CropDataset(Dataset):
         tile, seed = make_tile(self.items[i], origin, self.tile_px), int(rng.integers(2**31))
         if not self.masks:
             return model_input(self.augment(tile, seed)), label
-        mask = lesion_mask_tile(self.items[i], origin, self.tile_px)
-        if label == NONE_IDX:  # a `none` tile holds no lesion pixel, whatever item it is cut from
-            mask = np.zeros_like(mask)
-        tile, mask = self.augment.with_mask(tile, mask, seed)
+        tile, mask = self.augment.with_mask(tile, lesion_mask_tile(self.items[i], origin, self.tile_px, label), seed)
         return model_input(tile), label, torch.from_numpy(mask)
