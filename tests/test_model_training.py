@@ -184,6 +184,7 @@ def test_lesion_free_twins_are_none_tiles_at_the_lesion_place(tmp_path):
     for t in twins:
         twin_of = by_source[t.source.removesuffix(":twin")]
         assert t.label == CLASSES.index("none") and t.box == twin_of.box and t.pixels.shape == twin_of.pixels.shape
+        assert t.mask is None and twin_of.mask is not None  # imaged without its lesion: no lesion pixels
         x0, y0, x1, y1 = t.box
         assert not np.array_equal(t.pixels[y0:y1, x0:x1], twin_of.pixels[y0:y1, x0:x1])
     # without twin_share the draws are those of the set without twins

@@ -49,13 +49,13 @@ class Item:
 
 def to_item(pixels: np.ndarray, spacing_mm: tuple[float, float], mm_per_pixel: float, label: int,
             box: Box | None, source: str, keep_px: int | None = None, rng: np.random.Generator | None = None,
-            lesion_map: np.ndarray | None = None, lesion_threshold: float = 0.0) -> Item:
+            lesion_map: np.ndarray | None = None, lesion_threshold: float | None = None) -> Item:
     """Resample an image (and its box) to ``mm_per_pixel``; optionally keep only a window of
     at most ``keep_px`` around the box (or a random one without box) to bound memory.
 
     ``lesion_map`` (same shape as ``pixels``, the lesion's excess attenuation) gives the points
-    where the lesion is dense, so that crops of lesions larger than a tile still show it, and
-    the lesion mask (``Item.mask``: the pixels where it exceeds ``lesion_threshold``)."""
+    where the lesion is dense, so that crops of lesions larger than a tile still show it, and,
+    with ``lesion_threshold``, the lesion mask (``Item.mask``: the pixels where it exceeds it)."""
     img = resample_to_scale(pixels, spacing_mm, mm_per_pixel)
     lmap = None if lesion_map is None else resample_to_scale(lesion_map.astype(np.float32), spacing_mm, mm_per_pixel)
     sy, sx = spacing_mm[0] / mm_per_pixel, spacing_mm[1] / mm_per_pixel
@@ -68,7 +68,8 @@ def to_item(pixels: np.ndarray, spacing_mm: tuple[float, float], mm_per_pixel: f
             lmap = lmap[oy:oy + img.shape[0], ox:ox + img.shape[1]]
     if lmap is None:
         return Item(quantise(img), label, box, source)
-    return Item(quantise(img), label, box, source, _dense_points(lmap), mask=np.packbits(lmap > lesion_threshold, axis=1))
+    mask = None if lesion_threshold is None else np.packbits(lmap > lesion_threshold, axis=1)
+    return Item(quantise(img), label, box, source, _dense_points(lmap), mask=mask)
 
 
 def _dense_points(lmap: np.ndarray, max_points: int = 256) -> np.ndarray | None:
@@ -130,7 +131,7 @@ def _phantom_job(args: tuple) -> list[Item]:
     if t is not None and box is not None:
         twin = to_item(t.radiograph.pixels, r.spacing_mm, mm_per_pixel, NONE_IDX, box, t.radiograph.provenance.path,
                        keep_px, np.random.default_rng([seed, index, CLASS_INDEX[label]]), lesion)
-        twin.twin, twin.mask = True, None  # imaged without the lesion: no lesion pixels
+        twin.twin = True  # imaged without the lesion: its points, but no lesion pixels (no mask)
         items.append(twin)
     return items
 
