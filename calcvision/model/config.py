@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import Any, Optional
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from calcvision.errors import InputError
 from calcvision.model.augment import AugmentConfig
@@ -94,7 +94,8 @@ class OptimConfig(_Strict):
     lr: float = 3e-3
     weight_decay: float = 1e-4
     label_smoothing: float = 0.0
-    # weight of the auxiliary lesion-map loss (CalcLightningModule; needs lesion masks: phantoms); 0: off
+    # weight of the auxiliary lesion-map loss (CalcLightningModule); 0: off, and off without
+    # data.phantoms, whose images are the only ones with lesion masks (TrainConfig)
     lesion_map_weight: float = Field(0.0, ge=0.0)
 
 
@@ -135,6 +136,15 @@ class TrainConfig(_Strict):
     output: str = "runs/model/model.safetensors"
     init_from: Optional[str] = None
     resume: Optional[str] = None
+
+    @model_validator(mode="after")
+    def _no_lesion_map_without_phantoms(self) -> "TrainConfig":
+        """Only phantoms carry lesion masks: without them the lesion-map loss has nothing to learn,
+        so a local-only run of a config that sets it (configs/default.yaml) trains, and records,
+        without it."""
+        if self.data.phantoms is None:
+            self.optim.lesion_map_weight = 0.0
+        return self
 
 
 def _set(tree: dict, dotted: str, value: Any, where: str) -> None:

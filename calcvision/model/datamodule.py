@@ -75,7 +75,7 @@ class CalcDataModule(pl.LightningDataModule):
         if not self.val_items:
             raise InputError("config: no validation images (too few images per class in the local dataset)")
         if cfg.optim.lesion_map_weight > 0 and not any(it.mask is not None for it in self.train_items):
-            raise InputError("config: optim.lesion_map_weight > 0 needs lesion masks, which only phantoms have "
+            raise InputError("config: optim.lesion_map_weight > 0 needs lesion masks, which only lesion phantoms have "
                              "(set data.phantoms, or optim.lesion_map_weight=0)")
         self.description = desc
         self._built = True

@@ -59,6 +59,8 @@ def train(cfg: TrainConfig, log: Any = print) -> dict[str, Any]:
     dm.build()
     t_data = time.perf_counter() - t0
     log(f"data ready in {t_data:.0f} s: {len(dm.train_items)} training images, {len(dm.val_items)} validation images")
+    if cfg.data.phantoms is None:
+        log("no phantoms, so no lesion masks: the lesion-map loss is off (optim.lesion_map_weight 0)")
 
     m, o = cfg.model, cfg.optim
     module = CalcLightningModule(m.arch, m.arch_kwargs, m.mm_per_pixel, m.tile_px, o.lr, o.weight_decay, o.label_smoothing,
