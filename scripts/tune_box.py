@@ -9,6 +9,12 @@ Layer-CAM map once per region setting, then the box for each setting, and prints
 the fraction of boxes with IoU >= 0.3 against the true lesion box and the median IoU (the
 figures ``scripts/bench_infer_accuracy.py`` reports on its own set, seed 777001), then that
 fraction per class with the defaults. Several ``--seed`` pool their sets.
+
+``--head-from CKPT`` (a training checkpoint of a run with ``optim.lesion_map_weight`` > 0, e.g.
+``runs/default/checkpoints/last.ckpt``) also scores boxes drawn from that run's training-only
+lesion-map head instead of Layer-CAM: its per-cell lesion probability over the same region
+tiles, pasted the same way, at thresholds of 0.3-0.8 x its peak, and the product of the two
+maps (Layer-CAM scaled to its peak x the head's probability).
 """
 
 from __future__ import annotations
@@ -35,15 +41,20 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--model", default=None, help="model file (default: the shipped model)")
     ap.add_argument("--data", default=None, help="folder to write / reuse the phantoms in (one subfolder per seed)")
     ap.add_argument("--workers", type=int, default=2)
+    ap.add_argument("--head-from", default=None, metavar="CKPT",
+                    help="training checkpoint whose lesion-map head also draws boxes (see above)")
     args = ap.parse_args(argv)
 
-    from calcvision.infer.predict import (aggregate, finding_region, map_box, prepare, region_map, scale_params,
-                                          tile_probabilities)
+    from calcvision.infer.predict import (RegionMap, aggregate, finding_region, map_box, prepare, region_map,
+                                          scale_params, tile_probabilities)
     from calcvision.io import read_radiograph
     from calcvision.model import load_model
     from calcvision.patterns import CLASSES, NONE
 
     model = load_model(args.model)
+    head = None if args.head_from is None else _lesion_map_head(args.head_from, model)
+    head_ious: dict[tuple[str, float], list[float]] = {(kind, thr): [] for kind in ("head", "head x CAM")
+                                                       for thr in (0.3, 0.5, 0.6, 0.7, 0.8)}
     seeds = args.seed or [777002]
     data = Path(args.data or tempfile.mkdtemp(prefix="calcvision-tune-box-"))
     truth = [t for seed in seeds for t in make_set(data / str(seed), args.per_class * len(CLASSES), seed, None, args.workers)]
@@ -66,6 +77,13 @@ def main(argv: list[str] | None = None) -> None:
             rmap = region_map(prep, model, finding_region(prep, probs, best, cls, support=support, reach=reach), cls)
             for thr, allc in itertools.product(thresholds, components):
                 ious[(support, reach, thr, allc)].append(iou(map_box(prep, rmap, thr, allc), t["box"]))
+        if head is not None:
+            region = finding_region(prep, probs, best, cls)
+            hmap, cmap = _head_region_map(prep, model, head, region), region_map(prep, model, region, cls)
+            both = hmap if cmap.cam is None else \
+                RegionMap(hmap.cam * cmap.cam / max(float(cmap.cam.max()), 1e-12), hmap.y0, hmap.x0, hmap.union)
+            for (kind, thr), v in head_ious.items():
+                v.append(iou(map_box(prep, hmap if kind == "head" else both, thr, True), t["box"]))
     print(f"tuning sets: seeds {', '.join(map(str, seeds))}, {len(truth)} phantoms, {len(labels)} correctly "
           f"classified lesions; model {model.meta.get('version')} sha256 {model.sha256[:12]}")
     print(f"{'support':>8s} {'reach':>6s} {'cam_thr':>8s} {'all parts':>9s} {'IoU>=0.3':>9s} {'median IoU':>10s}")
@@ -73,6 +91,52 @@ def main(argv: list[str] | None = None) -> None:
         print(f"{support:8.1f} {reach:6.1f} {thr:8.1f} {str(allc):>9s} {np.mean(np.asarray(v) >= 0.3):9.3f} {np.median(v):10.2f}")
     print("IoU >= 0.3 per class with the defaults (support 0.3, reach 2, cam_thr 0.3, all parts): "
           + box_hits_per_class(ious[(0.3, 2.0, 0.3, True)], labels))
+    for (kind, thr), v in head_ious.items() if head is not None else ():
+        print(f"{kind}, lesion-map head of {args.head_from} (support 0.3, reach 2, threshold {thr} x peak, all parts): "
+              f"IoU>=0.3 {np.mean(np.asarray(v) >= 0.3):.3f}, median IoU {np.median(v):.2f}; "
+              + box_hits_per_class(v, labels))
+
+
+def _lesion_map_head(ckpt: str, model):
+    """The 1 x 1 lesion-map convolution of a training checkpoint, checked against ``model``'s
+    weights (the head only makes sense on the features of the network it was trained with)."""
+    import torch
+
+    state = torch.load(ckpt, map_location="cpu", weights_only=True)["state_dict"]
+    if "map_head.weight" not in state:
+        sys.exit(f"{ckpt}: no lesion-map head (trained with optim.lesion_map_weight 0)")
+    net = {k.removeprefix("net."): v for k, v in state.items() if k.startswith("net.")}
+    if any(not torch.equal(v.float(), net[k].float()) for k, v in model.net.state_dict().items()):
+        sys.exit(f"{ckpt}: its network is not the model's: pass --model the file that run wrote")
+    return state["map_head.weight"].float(), state["map_head.bias"].float()
+
+
+def _head_region_map(prep, model, head, region: list[int], cam_tiles: int = 24):
+    """As ``region_map``, with the head's lesion probability per cell instead of Layer-CAM."""
+    import torch
+    import torch.nn.functional as F
+
+    from calcvision.infer.predict import RegionMap
+
+    t = prep.tiles.shape[-1]
+    origins = np.asarray([prep.origins[j] for j in region])
+    (ry0, rx0), (ry1, rx1) = origins.min(0), origins.max(0) + t
+    union = (int(rx0), int(ry0), int(min(rx1, prep.scaled_shape[1])), int(min(ry1, prep.scaled_shape[0])))
+    top = region[:cam_tiles]
+    saved = {}
+    handle = model.target_layer.register_forward_hook(lambda _m, _i, out: saved.setdefault("f", out))
+    try:
+        with torch.no_grad():
+            model.tile_logits(torch.from_numpy(prep.tiles[top]))
+            maps = torch.sigmoid(F.conv2d(saved["f"].float(), head[0], head[1]))
+            maps = F.interpolate(maps, size=(t, t), mode="bilinear", align_corners=False)[:, 0].numpy()
+    finally:
+        handle.remove()
+    canvas = np.zeros((ry1 - ry0, rx1 - rx0), np.float32)
+    for (y, x), m in zip(origins[: len(top)], maps):
+        sub = canvas[y - ry0:y - ry0 + t, x - rx0:x - rx0 + t]
+        np.maximum(sub, m, out=sub)
+    return RegionMap(canvas[: prep.scaled_shape[0] - ry0, : prep.scaled_shape[1] - rx0], int(ry0), int(rx0), union)
 
 
 if __name__ == "__main__":
