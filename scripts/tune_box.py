@@ -79,7 +79,8 @@ def main(argv: list[str] | None = None) -> None:
                 ious[(support, reach, thr, allc)].append(iou(map_box(prep, rmap, thr, allc), t["box"]))
         if head is not None:
             region = finding_region(prep, probs, best, cls)
-            hmap, cmap = _head_region_map(prep, model, head, region), region_map(prep, model, region, cls)
+            hmap = region_map(prep, model, region, cls, tile_maps=lambda x: _head_maps(model, head, x))
+            cmap = region_map(prep, model, region, cls)
             both = hmap if cmap.cam is None else \
                 RegionMap(hmap.cam * cmap.cam / max(float(cmap.cam.max()), 1e-12), hmap.y0, hmap.x0, hmap.union)
             for (kind, thr), v in head_ious.items():
@@ -111,32 +112,20 @@ def _lesion_map_head(ckpt: str, model):
     return state["map_head.weight"].float(), state["map_head.bias"].float()
 
 
-def _head_region_map(prep, model, head, region: list[int], cam_tiles: int = 24):
-    """As ``region_map``, with the head's lesion probability per cell instead of Layer-CAM."""
+def _head_maps(model, head, tiles):
+    """The head's lesion probability per cell of ``tiles`` [N, 1, T, T], at tile size [N, T, T]."""
     import torch
     import torch.nn.functional as F
 
-    from calcvision.infer.predict import RegionMap
-
-    t = prep.tiles.shape[-1]
-    origins = np.asarray([prep.origins[j] for j in region])
-    (ry0, rx0), (ry1, rx1) = origins.min(0), origins.max(0) + t
-    union = (int(rx0), int(ry0), int(min(rx1, prep.scaled_shape[1])), int(min(ry1, prep.scaled_shape[0])))
-    top = region[:cam_tiles]
     saved = {}
-    handle = model.target_layer.register_forward_hook(lambda _m, _i, out: saved.setdefault("f", out))
+    handle = model.target_layer.register_forward_hook(lambda _m, _i, out: saved.update(f=out))
     try:
         with torch.no_grad():
-            model.tile_logits(torch.from_numpy(prep.tiles[top]))
-            maps = torch.sigmoid(F.conv2d(saved["f"].float(), head[0], head[1]))
-            maps = F.interpolate(maps, size=(t, t), mode="bilinear", align_corners=False)[:, 0].numpy()
+            model.tile_logits(tiles)
+            maps = torch.sigmoid(F.conv2d(saved["f"].float(), *head))
     finally:
         handle.remove()
-    canvas = np.zeros((ry1 - ry0, rx1 - rx0), np.float32)
-    for (y, x), m in zip(origins[: len(top)], maps):
-        sub = canvas[y - ry0:y - ry0 + t, x - rx0:x - rx0 + t]
-        np.maximum(sub, m, out=sub)
-    return RegionMap(canvas[: prep.scaled_shape[0] - ry0, : prep.scaled_shape[1] - rx0], int(ry0), int(rx0), union)
+    return F.interpolate(maps, size=tiles.shape[-2:], mode="bilinear", align_corners=False)[:, 0]
 
 
 if __name__ == "__main__":

@@ -41,6 +41,7 @@ from __future__ import annotations
 import copy
 import dataclasses
 from dataclasses import dataclass
+from typing import Callable
 
 import numpy as np
 import torch
@@ -249,16 +250,19 @@ class RegionMap:
     union: Box
 
 
-def region_map(prep: PreparedImage, model, region: list[int], cls: int, cam_tiles: int = 24) -> RegionMap:
+def region_map(prep: PreparedImage, model, region: list[int], cls: int, cam_tiles: int = 24,
+               tile_maps: Callable[[torch.Tensor], torch.Tensor] | None = None) -> RegionMap:
     """Layer-CAM maps of class ``cls`` for the ``cam_tiles`` most suspicious region tiles,
-    pasted (maximum where tiles overlap) into one map over the region."""
+    pasted (maximum where tiles overlap) into one map over the region. ``tile_maps`` (tiles
+    [N, 1, T, T] -> maps [N, T, T]) replaces Layer-CAM (``scripts/tune_box.py --head-from``)."""
     t = prep.tiles.shape[-1]
     origins = np.asarray([prep.origins[j] for j in region])
     ry0, rx0 = origins.min(0)
     ry1, rx1 = origins.max(0) + t
     union = (int(rx0), int(ry0), int(min(rx1, prep.scaled_shape[1])), int(min(ry1, prep.scaled_shape[0])))
     top = region[:cam_tiles]
-    cams = layer_cam(model, torch.from_numpy(prep.tiles[top]).to(_device(model)), cls)
+    tiles = torch.from_numpy(prep.tiles[top]).to(_device(model))
+    cams = layer_cam(model, tiles, cls) if tile_maps is None else tile_maps(tiles)
     if cams is None or float(cams.max()) <= 0:
         return RegionMap(None, int(ry0), int(rx0), union)
     canvas = np.zeros((ry1 - ry0, rx1 - rx0), np.float32)
