@@ -84,6 +84,18 @@ def test_none_has_no_lesion_and_no_box():
         assert make_phantom(NONE, 7, index, **SMALL).box is None
 
 
+def test_large_trunk_plate_is_drawn_without_numeric_warnings():
+    """A 1024 px field whose trunk plate lies far from most pixels once overflowed exp() in the
+    branch np.where discards and printed a RuntimeWarning (its pixels were right); a user
+    generating phantoms sees no numeric warning."""
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)
+        sample = make_phantom("trabeculated_ossification", 777003, 5, shape=(1024, 1024))
+    assert np.isfinite(sample.radiograph.pixels).all()
+
+
 def test_twin_is_the_same_image_without_its_lesion():
     for label in LESIONS:
         sample, twin = make_phantom_and_twin(label, 7, 0, **SMALL)

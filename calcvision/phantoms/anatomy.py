@@ -346,7 +346,7 @@ def anatomy_maps(anat: Anatomy, grid: Grid, P: Section,
         cu, cv = rng.uniform(-80, 80), rng.uniform(-1, 1) * anat.semi_w * 0.6
         dist = rc - np.sqrt((u - np.float32(cu)) ** 2 + (v - np.float32(cv)) ** 2)
         plate = P("trunk_plate_mm")
-        bone += np.where(dist > 0, plate + 8.0 * np.exp(-dist / 2.5), 0).astype(np.float32)
+        bone += np.where(dist > 0, plate + 8.0 * np.exp(-np.maximum(dist, 0) / 2.5), 0).astype(np.float32)
         marrow += np.where(dist > 0, plate * 0.5, 0).astype(np.float32)
     # soft-tissue heterogeneity: fat interleaved with muscle, streaky along the fibres
     amp = P("soft_texture")
