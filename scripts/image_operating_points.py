@@ -15,6 +15,10 @@ not the tile accuracy. On the held-out phantoms of each ``--seed`` (512 x 512, a
 - the share of lesion images missed when the threshold on the evidence lets each model call
   the same ``--fp`` share of the lesion-free images a lesion (lower is better separation).
 ``--ensemble`` adds the average of the models' tile probabilities as one more model.
+``--head-from CKPT`` (the training checkpoint of the first model's run, trained with
+``optim.lesion_map_weight`` > 0) adds two scores for the AUC and the missed shares: the
+strongest cell of that run's lesion-map head over the image's tiles, and the mean of its logit
+and the first model's evidence logit.
 """
 
 from __future__ import annotations
@@ -34,7 +38,7 @@ from tile_operating_points import comparison_arguments, compared_models, held_ou
 
 from calcvision.model.calibration import fit_image_calibration, image_probs  # noqa: E402
 from calcvision.model.data import NONE_IDX  # noqa: E402
-from calcvision.model.evaluate import strongest_of, tile_maps  # noqa: E402
+from calcvision.model.evaluate import plate_tiles, strongest_of, tile_maps  # noqa: E402
 from calcvision.model.preprocess import DEFAULT_OVERLAP  # noqa: E402
 
 
@@ -52,9 +56,15 @@ def main(argv: list[str] | None = None) -> int:
                     help="share of a tile its neighbours overlap, as calcvision infer --overlap (default %(default)s)")
     ap.add_argument("--fp", type=float, nargs="+", default=[0.05, 0.1, 0.2],
                     help="shares of the lesion-free images called a lesion to compare at")
+    ap.add_argument("--head-from", default=None, metavar="CKPT", help="also score by this run's lesion-map head (above)")
     args = ap.parse_args(argv)
     torch.set_num_threads(args.threads)
     models, mpp, tile = compared_models(args.model)
+    head = None
+    if args.head_from:
+        from tune_box import head_maps, lesion_map_head
+
+        head = lesion_map_head(args.head_from, models[0][1])
 
     names = [name for name, _ in models] + (["ensemble (mean)"] if args.ensemble else [])
 
@@ -66,14 +76,16 @@ def main(argv: list[str] | None = None) -> int:
         best = [strongest_of(v) for v in maps]
         if args.ensemble:
             best.append(strongest_of([torch.stack(ms).mean(0) for ms in zip(*maps)]))
-        return best, np.array([len(m) for m in maps[0]]), np.array([it.label for it in items])
+        heads = None if head is None else np.array([
+            float(head_maps(models[0][1], head, plate_tiles(it.pixels, tile, args.overlap)).max()) for it in items])
+        return best, np.array([len(m) for m in maps[0]]), np.array([it.label for it in items]), heads
 
-    fit_best, fit_n, fit_labels = scored(args.fit_seed)
+    fit_best, fit_n, fit_labels, _ = scored(args.fit_seed)
     calib = [fit_image_calibration(1.0 - b[:, NONE_IDX], fit_labels != NONE_IDX, fit_n) for b in fit_best]
     print(f"{'seed':>4} {'model':<32} {'AUC':>6} {'accuracy':>9} {'none -> lesion':>15} {'lesion -> none':>15} "
           f"{'wrong pattern':>14}  " + "  ".join(f"missed @ FP {fp:.2f}" for fp in args.fp))
     for seed in args.seed or [3, 4]:
-        best, n_tiles, labels = scored(seed)
+        best, n_tiles, labels, heads = scored(seed)
         none = labels == NONE_IDX
         for name, b, cal in zip(names, best, calib):
             e = 1.0 - b[:, NONE_IDX]
@@ -82,6 +94,15 @@ def main(argv: list[str] | None = None) -> int:
             print(f"{seed:>4} {name[-32:]:<32} {auc(e[~none], e[none]):>6.3f} {(pred == labels).mean():>9.3f} "
                   f"{(pred[none] != NONE_IDX).mean():>15.3f} {(pred[~none] == NONE_IDX).mean():>15.3f} "
                   f"{((pred != labels) & (pred != NONE_IDX))[~none].mean():>14.3f}  " + "  ".join(f"{a:>15.3f}" for a in at))
+        if heads is not None:
+            from scipy.special import expit, logit
+
+            pair = np.clip(np.stack([heads, 1.0 - best[0][:, NONE_IDX]]), 1e-7, 1 - 1e-7)
+            both = expit(logit(pair).mean(0))
+            for name, e in (("lesion-map head, strongest cell", heads), ("head and evidence, mean logit", both)):
+                at = [float((e[~none] <= np.quantile(e[none], 1 - fp)).mean()) for fp in args.fp]
+                print(f"{seed:>4} {name:<32} {auc(e[~none], e[none]):>6.3f} {'':>9} {'':>15} {'':>15} {'':>14}  "
+                      + "  ".join(f"{a:>15.3f}" for a in at))
         print(f"     (seed {seed}: {int(none.sum())} lesion-free and {int((~none).sum())} lesion images; "
               f"image calibration fitted on seed {args.fit_seed}; tile overlap {args.overlap})")
     return 0

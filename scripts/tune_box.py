@@ -52,7 +52,7 @@ def main(argv: list[str] | None = None) -> None:
     from calcvision.patterns import CLASSES, NONE
 
     model = load_model(args.model)
-    head = None if args.head_from is None else _lesion_map_head(args.head_from, model)
+    head = None if args.head_from is None else lesion_map_head(args.head_from, model)
     head_ious: dict[tuple[str, float], list[float]] = {(kind, thr): [] for kind in ("head", "head x CAM")
                                                        for thr in (0.3, 0.5, 0.6, 0.7, 0.8)}
     seeds = args.seed or [777002]
@@ -79,7 +79,7 @@ def main(argv: list[str] | None = None) -> None:
                 ious[(support, reach, thr, allc)].append(iou(map_box(prep, rmap, thr, allc), t["box"]))
         if head is not None:
             region = finding_region(prep, probs, best, cls)
-            hmap = region_map(prep, model, region, cls, tile_maps=lambda x: _head_maps(model, head, x))
+            hmap = region_map(prep, model, region, cls, tile_maps=lambda x: head_maps(model, head, x))
             cmap = region_map(prep, model, region, cls)
             both = hmap if cmap.cam is None else \
                 RegionMap(hmap.cam * cmap.cam / max(float(cmap.cam.max()), 1e-12), hmap.y0, hmap.x0, hmap.union)
@@ -98,7 +98,7 @@ def main(argv: list[str] | None = None) -> None:
               + box_hits_per_class(v, labels))
 
 
-def _lesion_map_head(ckpt: str, model):
+def lesion_map_head(ckpt: str, model):
     """The 1 x 1 lesion-map convolution of a training checkpoint, checked against ``model``'s
     weights (the head only makes sense on the features of the network it was trained with)."""
     import torch
@@ -112,7 +112,7 @@ def _lesion_map_head(ckpt: str, model):
     return state["map_head.weight"].float(), state["map_head.bias"].float()
 
 
-def _head_maps(model, head, tiles):
+def head_maps(model, head, tiles):
     """The head's lesion probability per cell of ``tiles`` [N, 1, T, T], at tile size [N, T, T]."""
     import torch
     import torch.nn.functional as F

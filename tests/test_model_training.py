@@ -255,7 +255,7 @@ def test_lesion_masks_are_the_lesion_pixels_and_move_with_their_tiles():
     assert all(torch.equal(plain[i][0], samples[i][0]) for i in range(0, 120, 9))
 
 
-def test_lesion_map_loss_trains_a_head_the_model_file_does_not_carry(tmp_path):
+def test_lesion_map_loss_trains_a_head_the_model_file_does_not_carry(tmp_path, capsys):
     """optim.lesion_map_weight > 0 trains an extra per-cell lesion head on the class activation
     map layer: its loss is logged and falls, and the model file holds the plain network."""
     from calcvision.model.lightning_module import CalcLightningModule
@@ -278,6 +278,17 @@ def test_lesion_map_loss_trains_a_head_the_model_file_does_not_carry(tmp_path):
         [[[[0.0, 1.0], [0.0, 0.0]]], [[[0.0, 0.0], [0.0, 0.0]]]]))
     assert torch.allclose(CalcLightningModule._map_loss(logits, masks), expected)
     assert float(CalcLightningModule._map_loss(logits[2:], masks[2:])) == 0.0
+    # the run's checkpoint keeps the head: scripts/image_operating_points.py --head-from scores images by it,
+    # and refuses a checkpoint whose network is not the model's
+    script, ckpt = _script("image_operating_points"), str(tmp_path / "run" / "checkpoints" / "last.ckpt")
+    common = ["--seed", "5", "--fit-seed", "6", "--per-class", "1", "--fp", "0.5", "--threads", "1", "--head-from", ckpt]
+    capsys.readouterr()
+    assert script.main(["--model", res["model"], *common]) == 0
+    rows = [line for line in capsys.readouterr().out.splitlines() if line.startswith("   5 ")]
+    assert [r.split()[1] for r in rows] == [res["model"][-32:], "lesion-map", "head"]
+    assert all(0 <= float(r.split()[-2]) <= 1 for r in rows[1:])  # AUC, then the missed share at FP 0.5
+    with pytest.raises(SystemExit, match="not the model's"):
+        script.main(["--model", "calcvision/weights/default.safetensors", *common])
     # phantoms without a lesion class have no mask to learn from: refused up front
     from calcvision.model.datamodule import CalcDataModule
 
