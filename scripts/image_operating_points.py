@@ -47,6 +47,12 @@ def auc(pos: np.ndarray, neg: np.ndarray) -> float:
     return float((pos[:, None] > neg[None, :]).mean() + 0.5 * (pos[:, None] == neg[None, :]).mean())
 
 
+def missed_at(score: np.ndarray, none: np.ndarray, fps: list[float]) -> list[float]:
+    """Share of lesion images at or under the threshold that calls each ``fps`` share of the
+    lesion-free ones (``none``) a lesion."""
+    return [float((score[~none] <= np.quantile(score[none], 1 - fp)).mean()) for fp in fps]
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     comparison_arguments(ap)
@@ -68,19 +74,20 @@ def main(argv: list[str] | None = None) -> int:
 
     names = [name for name, _ in models] + (["ensemble (mean)"] if args.ensemble else [])
 
-    def scored(seed: int) -> tuple[list[np.ndarray], np.ndarray, np.ndarray]:
-        """The strongest tile of each image, per entry of ``names``, the tiles per image and the labels."""
+    def scored(seed: int, with_head: bool = True) -> tuple[list[np.ndarray], np.ndarray, np.ndarray, np.ndarray | None]:
+        """The strongest tile of each image, per entry of ``names``, the tiles per image, the
+        labels and (with ``--head-from``) the head's strongest cell per image."""
         items = held_out(seed, args.per_class, mpp, args.cache)
         maps = [tile_maps(m.net, m.temperature, items, tile, tta_tiles=m.tta_tiles, overlap=args.overlap)
                 for _, m in models]
         best = [strongest_of(v) for v in maps]
         if args.ensemble:
             best.append(strongest_of([torch.stack(ms).mean(0) for ms in zip(*maps)]))
-        heads = None if head is None else np.array([
+        heads = None if head is None or not with_head else np.array([
             float(head_maps(models[0][1], head, plate_tiles(it.pixels, tile, args.overlap)).max()) for it in items])
         return best, np.array([len(m) for m in maps[0]]), np.array([it.label for it in items]), heads
 
-    fit_best, fit_n, fit_labels, _ = scored(args.fit_seed)
+    fit_best, fit_n, fit_labels, _ = scored(args.fit_seed, with_head=False)
     calib = [fit_image_calibration(1.0 - b[:, NONE_IDX], fit_labels != NONE_IDX, fit_n) for b in fit_best]
     print(f"{'seed':>4} {'model':<32} {'AUC':>6} {'accuracy':>9} {'none -> lesion':>15} {'lesion -> none':>15} "
           f"{'wrong pattern':>14}  " + "  ".join(f"missed @ FP {fp:.2f}" for fp in args.fp))
@@ -90,7 +97,7 @@ def main(argv: list[str] | None = None) -> int:
         for name, b, cal in zip(names, best, calib):
             e = 1.0 - b[:, NONE_IDX]
             pred = image_probs(b, NONE_IDX, *cal, n_tiles=n_tiles).argmax(1)
-            at = [float((e[~none] <= np.quantile(e[none], 1 - fp)).mean()) for fp in args.fp]
+            at = missed_at(e, none, args.fp)
             print(f"{seed:>4} {name[-32:]:<32} {auc(e[~none], e[none]):>6.3f} {(pred == labels).mean():>9.3f} "
                   f"{(pred[none] != NONE_IDX).mean():>15.3f} {(pred[~none] == NONE_IDX).mean():>15.3f} "
                   f"{((pred != labels) & (pred != NONE_IDX))[~none].mean():>14.3f}  " + "  ".join(f"{a:>15.3f}" for a in at))
@@ -100,7 +107,7 @@ def main(argv: list[str] | None = None) -> int:
             pair = np.clip(np.stack([heads, 1.0 - best[0][:, NONE_IDX]]), 1e-7, 1 - 1e-7)
             both = expit(logit(pair).mean(0))
             for name, e in (("lesion-map head, strongest cell", heads), ("head and evidence, mean logit", both)):
-                at = [float((e[~none] <= np.quantile(e[none], 1 - fp)).mean()) for fp in args.fp]
+                at = missed_at(e, none, args.fp)
                 print(f"{seed:>4} {name:<32} {auc(e[~none], e[none]):>6.3f} {'':>9} {'':>15} {'':>15} {'':>14}  "
                       + "  ".join(f"{a:>15.3f}" for a in at))
         print(f"     (seed {seed}: {int(none.sum())} lesion-free and {int((~none).sum())} lesion images; "
