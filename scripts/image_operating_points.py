@@ -84,7 +84,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.ensemble:
             best.append(strongest_of([torch.stack(ms).mean(0) for ms in zip(*maps)]))
         heads = None if head is None or not with_head else np.array([
-            float(head_maps(models[0][1], head, plate_tiles(it.pixels, tile, args.overlap)).max()) for it in items])
+            float(head_maps(head, plate_tiles(it.pixels, tile, args.overlap)).max()) for it in items])
         return best, np.array([len(m) for m in maps[0]]), np.array([it.label for it in items]), heads
 
     fit_best, fit_n, fit_labels, _ = scored(args.fit_seed, with_head=False)

@@ -74,13 +74,14 @@ def main(argv: list[str] | None = None) -> None:
             continue
         labels.append(t["label"])
         for support, reach in itertools.product(supports, reaches):
-            rmap = region_map(prep, model, finding_region(prep, probs, best, cls, support=support, reach=reach), cls)
+            region = finding_region(prep, probs, best, cls, support=support, reach=reach)
+            rmap = region_map(prep, model, region, cls)
             for thr, allc in itertools.product(thresholds, components):
                 ious[(support, reach, thr, allc)].append(iou(map_box(prep, rmap, thr, allc), t["box"]))
+            if (support, reach) == (0.3, 2.0):  # the defaults
+                default_region, cmap = region, rmap
         if head is not None:
-            region = finding_region(prep, probs, best, cls)
-            hmap = region_map(prep, model, region, cls, tile_maps=lambda x: head_maps(model, head, x))
-            cmap = region_map(prep, model, region, cls)
+            hmap = region_map(prep, model, default_region, cls, tile_maps=lambda x: head_maps(head, x))
             both = hmap if cmap.cam is None else \
                 RegionMap(hmap.cam * cmap.cam / max(float(cmap.cam.max()), 1e-12), hmap.y0, hmap.x0, hmap.union)
             for (kind, thr), v in head_ious.items():
@@ -99,34 +100,32 @@ def main(argv: list[str] | None = None) -> None:
 
 
 def lesion_map_head(ckpt: str, model):
-    """The 1 x 1 lesion-map convolution of a training checkpoint, checked against ``model``'s
-    weights (the head only makes sense on the features of the network it was trained with)."""
+    """The training module of a checkpoint, with its lesion-map head, checked against
+    ``model``'s weights (the head only makes sense on the features of the network it was
+    trained with)."""
     import torch
 
-    state = torch.load(ckpt, map_location="cpu", weights_only=True)["state_dict"]
-    if "map_head.weight" not in state:
+    from calcvision.model.lightning_module import CalcLightningModule
+
+    saved = torch.load(ckpt, map_location="cpu", weights_only=True)
+    if saved["hyper_parameters"].get("lesion_map_weight", 0) <= 0:
         sys.exit(f"{ckpt}: no lesion-map head (trained with optim.lesion_map_weight 0)")
-    net = {k.removeprefix("net."): v for k, v in state.items() if k.startswith("net.")}
-    if any(not torch.equal(v.float(), net[k].float()) for k, v in model.net.state_dict().items()):
+    module = CalcLightningModule(**saved["hyper_parameters"])
+    module.load_state_dict(saved["state_dict"])
+    if any(not torch.equal(v.float(), module.net.state_dict()[k].float()) for k, v in model.net.state_dict().items()):
         sys.exit(f"{ckpt}: its network is not the model's: pass --model the file that run wrote")
-    return state["map_head.weight"].float(), state["map_head.bias"].float()
+    return module.eval()
 
 
-def head_maps(model, head, tiles):
-    """The head's lesion probability per cell of ``tiles`` [N, 1, T, T], at tile size [N, T, T]."""
+def head_maps(module, tiles):
+    """The lesion-map head's probability per cell of ``tiles`` [N, 1, T, T], at tile size [N, T, T]."""
     import torch
     import torch.nn.functional as F
 
-    saved = {}
-    handle = model.target_layer.register_forward_hook(lambda _m, _i, out: saved.update(f=out))
-    try:
-        with torch.no_grad():
-            model.tile_logits(tiles)
-            maps = torch.sigmoid(F.conv2d(saved["f"].float(), *head))
-    finally:
-        handle.remove()
+    with torch.no_grad():
+        module(tiles)
+        maps = torch.sigmoid(module.map_logits().float())
     return F.interpolate(maps, size=tiles.shape[-2:], mode="bilinear", align_corners=False)[:, 0]
-
 
 if __name__ == "__main__":
     main()
