@@ -216,9 +216,11 @@ def main(argv: list[str] | None = None) -> int:
     print("| condition | image accuracy | lesion images called none | none images called a lesion | mean confidence "
           "| image ECE (if calibrated) | boxes IoU >= 0.3 of correct lesions |")
     print("|---|---|---|---|---|---|---|")
+    accuracy = []
     for name in names:
         rows = results[name]
         right = sum(r["call"] == r["label"] for r in rows)
+        accuracy.append(right / n)
         lesion = [r for r in rows if r["label"] != NONE]
         none_rows = [r for r in rows if r["label"] == NONE]
         correct = [r for r in lesion if r["call"] == r["label"]]
@@ -230,6 +232,7 @@ def main(argv: list[str] | None = None) -> int:
               f"| {sum(r['call'] != NONE for r in none_rows)} of {len(none_rows)} "
               f"| {np.mean([r['conf'] for r in rows]):.3f} | {ece:.3f} ({ece_if_calibrated(probs):.3f}) "
               f"| {hits / max(len(correct), 1):.3f} of {len(correct)} |")
+    print(f"\nmean image accuracy over the {len(names)} conditions: {np.mean(accuracy):.3f}")
     print("\nrecall per class:\n| condition | " + " | ".join(CLASSES) + " |\n|---|" + "---|" * len(CLASSES))
     for name in names:
         rows = results[name]

@@ -19,6 +19,9 @@ not the tile accuracy. On the held-out phantoms of each ``--seed`` (512 x 512, a
 ``optim.lesion_map_weight`` > 0) adds two scores for the AUC and the missed shares: the
 strongest cell of that run's lesion-map head over the image's tiles, and the mean of its logit
 and the first model's evidence logit.
+``--aggregates`` adds, for the AUC and the missed shares, other ways to pool the first model's
+tile evidence into one score per image (``AGGREGATES``): the second strongest tile, a
+log-sum-exp and a noisy-OR over all tiles, and the number of tiles with evidence over 0.5.
 """
 
 from __future__ import annotations
@@ -47,6 +50,21 @@ def auc(pos: np.ndarray, neg: np.ndarray) -> float:
     return float((pos[:, None] > neg[None, :]).mean() + 0.5 * (pos[:, None] == neg[None, :]).mean())
 
 
+def _logits(probs: torch.Tensor) -> np.ndarray:
+    """Lesion-evidence logits of an image's tiles, strongest first."""
+    e = np.clip(1.0 - probs[:, NONE_IDX].double().numpy(), 1e-7, 1 - 1e-7)
+    return np.sort(np.log(e) - np.log1p(-e))[::-1]
+
+
+AGGREGATES = {
+    "second strongest tile": lambda z: z[min(1, len(z) - 1)],
+    "log-sum-exp of tile logits": lambda z: np.logaddexp.reduce(z),
+    "noisy-OR of tiles": lambda z: -np.log1p(-1.0 / (1.0 + np.exp(-z))).sum(),  # -ln P(no tile holds a lesion)
+    "tiles with evidence > 0.5": lambda z: float((z > 0).sum()),
+}
+"""Whole-image scores from a tile map's evidence logits (``_logits``), besides the strongest tile."""
+
+
 def missed_at(score: np.ndarray, none: np.ndarray, fps: list[float]) -> list[float]:
     """Share of lesion images at or under the threshold that calls each ``fps`` share of the
     lesion-free ones (``none``) a lesion."""
@@ -63,6 +81,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--fp", type=float, nargs="+", default=[0.05, 0.1, 0.2],
                     help="shares of the lesion-free images called a lesion to compare at")
     ap.add_argument("--head-from", default=None, metavar="CKPT", help="also score by this run's lesion-map head (above)")
+    ap.add_argument("--aggregates", action="store_true", help="also pool the first model's tiles in other ways (above)")
     args = ap.parse_args(argv)
     torch.set_num_threads(args.threads)
     models, mpp, tile = compared_models(args.model)
@@ -74,25 +93,35 @@ def main(argv: list[str] | None = None) -> int:
 
     names = [name for name, _ in models] + (["ensemble (mean)"] if args.ensemble else [])
 
-    def scored(seed: int, with_head: bool = True) -> tuple[list[np.ndarray], np.ndarray, np.ndarray, np.ndarray | None]:
+    def scored(seed: int, with_extra: bool = True) -> tuple[list[np.ndarray], np.ndarray, np.ndarray, dict[str, np.ndarray]]:
         """The strongest tile of each image, per entry of ``names``, the tiles per image, the
-        labels and (with ``--head-from``) the head's strongest cell per image."""
+        labels and the extra scores per image: (with ``--head-from``) the head's strongest cell,
+        (with ``--aggregates``) the first model's other poolings."""
         items = held_out(seed, args.per_class, mpp, args.cache)
         maps = [tile_maps(m.net, m.temperature, items, tile, tta_tiles=m.tta_tiles, overlap=args.overlap)
                 for _, m in models]
         best = [strongest_of(v) for v in maps]
         if args.ensemble:
             best.append(strongest_of([torch.stack(ms).mean(0) for ms in zip(*maps)]))
-        heads = None if head is None or not with_head else np.array([
-            float(head_maps(head, plate_tiles(it.pixels, tile, args.overlap)).max()) for it in items])
-        return best, np.array([len(m) for m in maps[0]]), np.array([it.label for it in items]), heads
+        extra = {}
+        if head is not None and with_extra:
+            from scipy.special import expit, logit
 
-    fit_best, fit_n, fit_labels, _ = scored(args.fit_seed, with_head=False)
+            cell = np.array([float(head_maps(head, plate_tiles(it.pixels, tile, args.overlap)).max()) for it in items])
+            pair = np.clip(np.stack([cell, 1.0 - best[0][:, NONE_IDX]]), 1e-7, 1 - 1e-7)
+            extra["lesion-map head, strongest cell"] = cell
+            extra["head and evidence, mean logit"] = expit(logit(pair).mean(0))
+        if args.aggregates and with_extra:
+            z = [_logits(m) for m in maps[0]]
+            extra.update({name: np.array([f(v) for v in z]) for name, f in AGGREGATES.items()})
+        return best, np.array([len(m) for m in maps[0]]), np.array([it.label for it in items]), extra
+
+    fit_best, fit_n, fit_labels, _ = scored(args.fit_seed, with_extra=False)
     calib = [fit_image_calibration(1.0 - b[:, NONE_IDX], fit_labels != NONE_IDX, fit_n) for b in fit_best]
     print(f"{'seed':>4} {'model':<32} {'AUC':>6} {'accuracy':>9} {'none -> lesion':>15} {'lesion -> none':>15} "
           f"{'wrong pattern':>14}  " + "  ".join(f"missed @ FP {fp:.2f}" for fp in args.fp))
     for seed in args.seed or [3, 4]:
-        best, n_tiles, labels, heads = scored(seed)
+        best, n_tiles, labels, extra = scored(seed)
         none = labels == NONE_IDX
         for name, b, cal in zip(names, best, calib):
             e = 1.0 - b[:, NONE_IDX]
@@ -101,15 +130,10 @@ def main(argv: list[str] | None = None) -> int:
             print(f"{seed:>4} {name[-32:]:<32} {auc(e[~none], e[none]):>6.3f} {(pred == labels).mean():>9.3f} "
                   f"{(pred[none] != NONE_IDX).mean():>15.3f} {(pred[~none] == NONE_IDX).mean():>15.3f} "
                   f"{((pred != labels) & (pred != NONE_IDX))[~none].mean():>14.3f}  " + "  ".join(f"{a:>15.3f}" for a in at))
-        if heads is not None:
-            from scipy.special import expit, logit
-
-            pair = np.clip(np.stack([heads, 1.0 - best[0][:, NONE_IDX]]), 1e-7, 1 - 1e-7)
-            both = expit(logit(pair).mean(0))
-            for name, e in (("lesion-map head, strongest cell", heads), ("head and evidence, mean logit", both)):
-                at = missed_at(e, none, args.fp)
-                print(f"{seed:>4} {name:<32} {auc(e[~none], e[none]):>6.3f} {'':>9} {'':>15} {'':>15} {'':>14}  "
-                      + "  ".join(f"{a:>15.3f}" for a in at))
+        for name, e in extra.items():
+            at = missed_at(e, none, args.fp)
+            print(f"{seed:>4} {name[:32]:<32} {auc(e[~none], e[none]):>6.3f} {'':>9} {'':>15} {'':>15} {'':>14}  "
+                  + "  ".join(f"{a:>15.3f}" for a in at))
         print(f"     (seed {seed}: {int(none.sum())} lesion-free and {int((~none).sum())} lesion images; "
               f"image calibration fitted on seed {args.fit_seed}; tile overlap {args.overlap})")
     return 0

@@ -408,13 +408,22 @@ def test_image_operating_points_prints_separation_per_model(capsys):
     script = _script("image_operating_points")
     assert script.main(["--model", "calcvision/weights/default.safetensors", "--model",
                         "calcvision/weights/default.safetensors", "--ensemble", "--seed", "5", "--fit-seed", "6",
-                        "--per-class", "2", "--fp", "0.5", "1.0", "--threads", "1"]) == 0
-    rows = [line.split() for line in capsys.readouterr().out.splitlines() if line.startswith("   5 ")]
-    assert len(rows) == 3 and rows[0][2:] == rows[1][2:]
+                        "--per-class", "2", "--fp", "0.5", "1.0", "--threads", "1", "--aggregates"]) == 0
+    lines = [line for line in capsys.readouterr().out.splitlines() if line.startswith("   5 ")]
+    pooled = {name: line[len("   5 ") + 32:].split() for name in script.AGGREGATES for line in lines if name in line}
+    assert len(pooled) == len(script.AGGREGATES) and all(0 <= float(v) <= 1 for row in pooled.values() for v in row)
+    rows = [line.split() for line in lines[:3]]
+    assert len(lines) == 3 + len(script.AGGREGATES) and rows[0][2:] == rows[1][2:]
     figures = [float(v) for v in rows[0][2:]]
     assert [float(v) for v in rows[2][3:]] == pytest.approx(figures)  # "ensemble (mean)" is two words
     assert all(0 <= v <= 1 for v in figures) and figures[-1] <= figures[-2]
     assert script.auc(np.array([2.0, 3.0]), np.array([1.0, 2.0])) == pytest.approx(0.875)
+    z = script._logits(torch.tensor([[0.0] * 6 + [p_none] for p_none in (0.5, 0.1, 0.9)]))  # evidence 0.5, 0.9, 0.1
+    assert z == pytest.approx([np.log(9), 0.0, -np.log(9)])
+    f = script.AGGREGATES
+    assert f["second strongest tile"](z) == pytest.approx(0.0) and f["tiles with evidence > 0.5"](z) == 1
+    assert f["noisy-OR of tiles"](z) == pytest.approx(-np.log(0.5 * 0.1 * 0.9))
+    assert f["log-sum-exp of tile logits"](z) == pytest.approx(np.log(9 + 1 + 1 / 9))
 
 
 def test_lesion_visibility_script_measures_detectability(capsys):
@@ -458,8 +467,11 @@ def test_bench_shift_images_the_same_scene_under_each_shift(tmp_path, capsys):
     assert script.main(["--per-class", "1", "--only", "as drawn", "no log", "--threads", "1", "--json", str(out),
                         "--montage", str(png)]) == 0
     assert Image.open(png).size[0] > 600
-    rows = [line for line in capsys.readouterr().out.splitlines() if line.startswith("| as drawn") or line.startswith("| no log")]
+    printed = capsys.readouterr().out.splitlines()
+    rows = [line for line in printed if line.startswith("| as drawn") or line.startswith("| no log")]
     assert len(rows) == 4  # summary and recall tables
+    mean = next(line for line in printed if line.startswith("mean image accuracy over the 2 conditions: "))
+    assert float(mean.split()[-1]) == pytest.approx(np.mean([float(r.split("|")[2].split()[0]) for r in rows[:2]]), abs=1e-3)
     assert len(out.read_text().splitlines()) == 2 * len(CLASSES)
 
 
