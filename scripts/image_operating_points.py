@@ -59,7 +59,7 @@ def _logits(probs: torch.Tensor) -> np.ndarray:
 AGGREGATES = {
     "second strongest tile": lambda z: z[min(1, len(z) - 1)],
     "log-sum-exp of tile logits": lambda z: np.logaddexp.reduce(z),
-    "noisy-OR of tiles": lambda z: -np.log1p(-1.0 / (1.0 + np.exp(-z))).sum(),  # -ln P(no tile holds a lesion)
+    "noisy-OR of tiles": lambda z: np.logaddexp(0.0, z).sum(),  # -ln P(no tile holds a lesion): sum of -ln(1 - e)
     "tiles with evidence > 0.5": lambda z: float((z > 0).sum()),
 }
 """Whole-image scores from a tile map's evidence logits (``_logits``), besides the strongest tile."""
