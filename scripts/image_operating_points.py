@@ -32,6 +32,7 @@ from pathlib import Path
 
 import numpy as np
 import torch
+from scipy.special import expit, logit
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -52,8 +53,7 @@ def auc(pos: np.ndarray, neg: np.ndarray) -> float:
 
 def _logits(probs: torch.Tensor) -> np.ndarray:
     """Lesion-evidence logits of an image's tiles, strongest first."""
-    e = np.clip(1.0 - probs[:, NONE_IDX].double().numpy(), 1e-7, 1 - 1e-7)
-    return np.sort(np.log(e) - np.log1p(-e))[::-1]
+    return np.sort(logit(np.clip(1.0 - probs[:, NONE_IDX].double().numpy(), 1e-7, 1 - 1e-7)))[::-1]
 
 
 AGGREGATES = {
@@ -105,8 +105,6 @@ def main(argv: list[str] | None = None) -> int:
             best.append(strongest_of([torch.stack(ms).mean(0) for ms in zip(*maps)]))
         extra = {}
         if head is not None and with_extra:
-            from scipy.special import expit, logit
-
             cell = np.array([float(head_maps(head, plate_tiles(it.pixels, tile, args.overlap)).max()) for it in items])
             pair = np.clip(np.stack([cell, 1.0 - best[0][:, NONE_IDX]]), 1e-7, 1 - 1e-7)
             extra["lesion-map head, strongest cell"] = cell
