@@ -25,7 +25,16 @@ replaced; header shifts change only the pixel spacing the reader would be given.
 - ``header 0.15``: every image (0.1-0.2 mm pixels) read at that assumed 0.15 mm;
 - ``0.3 mm pixels``: the displayed image area-averaged to 0.3 mm pixels (drawn: 0.1-0.2 mm);
 - ``0.05 mm pixels``: the scene drawn on 0.05 mm pixels over the same field in mm (the same
-  lesion and bones in mm; the random textures are realised anew on the finer grid).
+  lesion and bones in mm; the random textures are realised anew on the finer grid);
+- ``smooth bone``: the scene redrawn with 16 trabecular layers (drawn: 1-5), so cancellous
+  bone projects as a faint, averaged texture (real bone ends on a processed plate; a simulator
+  that draws little or no trabecular texture);
+- ``no clutter``: the scene redrawn without soft-tissue texture or anatomical clutter in soft
+  tissue and lungs (a simpler simulator's smooth tissue).
+
+The two redrawn conditions keep the scene's field, anatomy, confusers, lesion and exposure
+(their random streams are untouched, and a pinned parameter still takes its draw), but the
+random textures drawn after the first changed one are realised anew.
 
 Printed per condition: whole-image accuracy (95 % Wilson interval), lesion images called
 ``none``, ``none`` images called a lesion, mean confidence of the call against accuracy
@@ -39,6 +48,7 @@ draws one scene under every condition, cut to 40 mm around its lesion, with the 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import dataclasses
 import json
 import sys
@@ -61,6 +71,7 @@ from calcvision.model.preprocess import resample_to_scale  # noqa: E402
 from calcvision.patterns import CLASSES, NONE  # noqa: E402
 from calcvision.phantoms import sample as S  # noqa: E402
 from calcvision.phantoms.display import degrade  # noqa: E402
+from calcvision.phantoms.params import ranges  # noqa: E402
 
 sys.path.insert(0, str(ROOT / "scripts"))
 from bench_infer_accuracy import iou  # noqa: E402
@@ -121,6 +132,28 @@ def _header(factor: float) -> Callable[[S.Scene, str, int, int], Image]:
     return lambda scene, *_: (drawn(scene), scene.grid.spacing * factor, _box(scene))
 
 
+@contextlib.contextmanager
+def _pinned(section: str, values: dict[str, float]):
+    """``ranges.yaml``'s ``section`` entries ``values`` pinned to one value each while drawing
+    (still a uniform draw, so the generator advances as before)."""
+    node = ranges()[section]
+    saved = {k: node[k] for k in values}
+    try:
+        node.update({k: {**node[k], "range": [v, v]} for k, v in values.items()})
+        yield
+    finally:
+        node.update(saved)
+
+
+def _redrawn(**values: float) -> Callable[[S.Scene, str, int, int], Image]:
+    """The scene redrawn with some anatomy parameters pinned."""
+    def fn(scene: S.Scene, label: str, seed: int, index: int) -> Image:
+        with _pinned("anatomy", values):
+            s = S.draw_scene(label, seed, index, shape=SHAPE)
+        return render(s), s.grid.spacing, _box(s)
+    return fn
+
+
 SHIFTS: dict[str, Callable[[S.Scene, str, int, int], Image]] = {
     "as drawn": _as(drawn),
     "noise-free": _as(lambda s: render(s, exposure={"photons": s.exposure["photons"] * 1000, "electronic_noise": 0.0,
@@ -141,6 +174,8 @@ SHIFTS: dict[str, Callable[[S.Scene, str, int, int], Image]] = {
     "0.3 mm pixels": lambda s, *_: (resample_to_scale(drawn(s), (s.grid.spacing,) * 2, 0.3), 0.3,
                                     _scaled(_box(s), s.grid.spacing / 0.3)),
     "0.05 mm pixels": _fine,
+    "smooth bone": _redrawn(trabecular_layers=16),
+    "no clutter": _redrawn(soft_texture=0.0, clutter=0.0, lung_clutter=0.0),
 }
 
 

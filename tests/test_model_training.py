@@ -444,7 +444,7 @@ def test_lesion_visibility_script_measures_detectability(capsys):
 def test_bench_shift_images_the_same_scene_under_each_shift(tmp_path, capsys):
     """scripts/bench_shift.py: a header shift changes only the spacing, a physics shift only the
     pixels; the 0.3 mm and 0.05 mm images cover the same field in mm with the same lesion box in
-    mm; the table has a row per condition, the JSON a line per image and condition, and the
+    mm; the redrawn scenes keep the field and the lesion box; the table has a row per condition, the JSON a line per image and condition, and the
     montage is written."""
     script = _script("bench_shift")
     scene = script.S.draw_scene("phlebolith_ring", 5, 0, shape=(512, 512))
@@ -463,6 +463,10 @@ def test_bench_shift_images_the_same_scene_under_each_shift(tmp_path, capsys):
         px, s, b = image(name)
         assert s == mm and px.shape[0] * mm == pytest.approx(512 * sp, abs=2 * mm)
         assert np.allclose(np.array(b) * mm, np.array(box) * sp, atol=1.0)  # lesion box within 1 mm
+    for name in ("smooth bone", "no clutter"):  # redrawn: same field and lesion, other textures
+        px, s, b = image(name)
+        assert s == sp and b == box and not np.array_equal(px, pixels)
+    assert script.ranges()["anatomy"]["trabecular_layers"]["range"] == [1, 5]  # the pinning is undone
     out, png = tmp_path / "shift.jsonl", tmp_path / "montage.png"
     assert script.main(["--per-class", "1", "--only", "as drawn", "no log", "--threads", "1", "--json", str(out),
                         "--montage", str(png)]) == 0
