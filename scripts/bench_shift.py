@@ -48,7 +48,6 @@ draws one scene under every condition, cut to 40 mm around its lesion, with the 
 from __future__ import annotations
 
 import argparse
-import contextlib
 import dataclasses
 import json
 import sys
@@ -132,24 +131,17 @@ def _header(factor: float) -> Callable[[S.Scene, str, int, int], Image]:
     return lambda scene, *_: (drawn(scene), scene.grid.spacing * factor, _box(scene))
 
 
-@contextlib.contextmanager
-def _pinned(section: str, values: dict[str, float]):
-    """``ranges.yaml``'s ``section`` entries ``values`` pinned to one value each while drawing
-    (still a uniform draw, so the generator advances as before)."""
-    node = ranges()[section]
-    saved = {k: node[k] for k in values}
-    try:
-        node.update({k: {**node[k], "range": [v, v]} for k, v in values.items()})
-        yield
-    finally:
-        node.update(saved)
-
-
 def _redrawn(**values: float) -> Callable[[S.Scene, str, int, int], Image]:
-    """The scene redrawn with some anatomy parameters pinned."""
+    """The scene redrawn with some ``ranges.yaml`` anatomy parameters pinned to one value each
+    (still a uniform draw, so the generator advances as before); the cached ranges are restored."""
     def fn(scene: S.Scene, label: str, seed: int, index: int) -> Image:
-        with _pinned("anatomy", values):
+        node = ranges()["anatomy"]
+        saved = {k: node[k] for k in values}
+        node.update({k: {**node[k], "range": [v, v]} for k, v in values.items()})
+        try:
             s = S.draw_scene(label, seed, index, shape=SHAPE)
+        finally:
+            node.update(saved)
         return render(s), s.grid.spacing, _box(s)
     return fn
 

@@ -444,8 +444,8 @@ def test_lesion_visibility_script_measures_detectability(capsys):
 def test_bench_shift_images_the_same_scene_under_each_shift(tmp_path, capsys):
     """scripts/bench_shift.py: a header shift changes only the spacing, a physics shift only the
     pixels; the 0.3 mm and 0.05 mm images cover the same field in mm with the same lesion box in
-    mm; the redrawn scenes keep the field and the lesion box; the table has a row per condition, the JSON a line per image and condition, and the
-    montage is written."""
+    mm; the redrawn scenes keep the field and the lesion box; the table has a row per condition,
+    the JSON a line per image and condition, and the montage is written."""
     script = _script("bench_shift")
     scene = script.S.draw_scene("phlebolith_ring", 5, 0, shape=(512, 512))
     sp = scene.grid.spacing
