@@ -51,9 +51,14 @@ def auc(pos: np.ndarray, neg: np.ndarray) -> float:
     return float((pos[:, None] > neg[None, :]).mean() + 0.5 * (pos[:, None] == neg[None, :]).mean())
 
 
+def _evidence_logit(evidence: np.ndarray) -> np.ndarray:
+    """Logit of lesion evidence (0-1), kept finite at 0 and 1."""
+    return logit(np.clip(evidence, 1e-7, 1 - 1e-7))
+
+
 def _logits(probs: torch.Tensor) -> np.ndarray:
     """Lesion-evidence logits of an image's tiles, strongest first."""
-    return np.sort(logit(np.clip(1.0 - probs[:, NONE_IDX].double().numpy(), 1e-7, 1 - 1e-7)))[::-1]
+    return np.sort(_evidence_logit(1.0 - probs[:, NONE_IDX].double().numpy()))[::-1]
 
 
 AGGREGATES = {
@@ -106,9 +111,8 @@ def main(argv: list[str] | None = None) -> int:
         extra = {}
         if head is not None and with_extra:
             cell = np.array([float(head_maps(head, plate_tiles(it.pixels, tile, args.overlap)).max()) for it in items])
-            pair = np.clip(np.stack([cell, 1.0 - best[0][:, NONE_IDX]]), 1e-7, 1 - 1e-7)
             extra["lesion-map head, strongest cell"] = cell
-            extra["head and evidence, mean logit"] = expit(logit(pair).mean(0))
+            extra["head and evidence, mean logit"] = expit(_evidence_logit(np.stack([cell, 1.0 - best[0][:, NONE_IDX]])).mean(0))
         if args.aggregates and with_extra:
             z = [_logits(m) for m in maps[0]]
             extra.update({name: np.array([f(v) for v in z]) for name, f in AGGREGATES.items()})
