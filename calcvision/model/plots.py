@@ -1,10 +1,12 @@
-"""Evaluation figures written to PNG: confusion matrix and reliability diagram.
+"""Figures written to PNG: confusion matrix, reliability diagram and learning curve.
 
 Figures are drawn on ``matplotlib.figure.Figure`` objects with their own Agg canvas, so
 importing this module never changes the global backend (plots in Jupyter keep working)."""
 
 from __future__ import annotations
 
+import csv
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
@@ -50,6 +52,45 @@ def reliability_png(probs: np.ndarray, labels: np.ndarray, path: str | Path, ece
     ax.set_ylabel("accuracy")
     ax.set_title(f"Reliability (ECE = {ece:.4f}, n = {int(b['count'].sum())})")
     ax.legend(loc="upper left")
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    return Path(path)
+
+
+def epoch_series(metrics_csvs: Sequence[str | Path], keys: Sequence[str]) -> dict[str, dict[int, float]]:
+    """``{key: {epoch: value}}`` from Lightning CSV logs given oldest first (a resumed run logs
+    to a new version folder; for an epoch logged twice the later file wins)."""
+    series: dict[str, dict[int, float]] = {k: {} for k in keys}
+    for f in metrics_csvs:
+        with open(f, newline="") as fh:
+            for row in csv.DictReader(fh):
+                for k in keys:
+                    if row.get(k):
+                        series[k][int(row["epoch"])] = float(row[k])
+    return series
+
+
+def learning_curve_png(metrics_csvs: Sequence[str | Path], path: str | Path) -> Path:
+    """Per-epoch accuracy (training crops, validation tiles), validation loss and the share of
+    mined candidates called a lesion, from the logs of :func:`epoch_series`."""
+    series = epoch_series(metrics_csvs, ("train_acc", "val_acc", "val_loss", "mined_pool_false_alarm_rate"))
+    fig = Figure(figsize=(10, 4))
+    acc, loss = fig.subplots(1, 2)
+    for k, label, style in (("train_acc", "training accuracy (augmented crops)", "o-"),
+                            ("val_acc", "validation accuracy", "s-"),
+                            ("mined_pool_false_alarm_rate", "mined candidates called a lesion", "^--")):
+        if series[k]:
+            acc.plot(*zip(*sorted(series[k].items())), style, ms=3, label=label)
+    acc.set_ylim(0, 1)
+    acc.set_xlabel("epoch")
+    acc.set_ylabel("share")
+    acc.legend(loc="center right", fontsize=8)
+    acc.set_title("Accuracy")
+    if series["val_loss"]:
+        loss.plot(*zip(*sorted(series["val_loss"].items())), "s-", ms=3, color="C1")
+    loss.set_xlabel("epoch")
+    loss.set_ylabel("cross-entropy (nats)")
+    loss.set_title("Validation loss")
     fig.tight_layout()
     fig.savefig(path, dpi=110)
     return Path(path)

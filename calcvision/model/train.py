@@ -23,6 +23,7 @@ from calcvision.model.datamodule import CalcDataModule, phantom_specs
 from calcvision.model.evaluate import (evaluate_net, fit_image_calibration_on, format_metrics, image_level,
                                        predict_logits, write_report)
 from calcvision.model.lightning_module import CalcLightningModule
+from calcvision.model.plots import learning_curve_png
 
 
 def _cpu_seconds() -> float:
@@ -81,6 +82,8 @@ def train(cfg: TrainConfig, log: Any = print) -> dict[str, Any]:
         return {}
     net = module.net.cpu().eval()
     t_fit = time.perf_counter() - t0 - t_data
+    logs = sorted((run_dir / "logs").glob("version_*/metrics.csv"), key=lambda f: int(f.parent.name.split("_")[1]))
+    log(f"learning curve: {learning_curve_png(logs, run_dir / 'learning_curve.png')}")
 
     val_logits, val_labels = predict_logits(net, dm.val_set())
     temperature = fit_temperature(val_logits, val_labels)
