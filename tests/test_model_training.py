@@ -16,7 +16,7 @@ from calcvision.model.config import load_config
 from calcvision.model.data import CropDataset, PhantomSpec, phantom_items
 from calcvision.model.evaluate import evaluate_net
 from calcvision.model.network import build_network
-from calcvision.model.plots import epoch_series
+from calcvision.model.plots import epoch_series, metrics_logs
 from calcvision.model.train import train
 from calcvision.patterns import CLASSES
 
@@ -63,12 +63,12 @@ def test_tiny_phantom_training_learns_and_resumes(tmp_path):
     assert not torch.equal(m2.net.fc.weight, model.net.fc.weight)
     # every epoch is validated, and the shipped recipe mines hard negatives from its 5th epoch:
     # the resumed epoch did
-    logged = [row for f in (tmp_path / "run" / "logs").glob("*/metrics.csv") for row in csv.DictReader(open(f))]
+    logged = [row for f in metrics_logs(tmp_path / "run") for row in csv.DictReader(open(f))]
     assert sorted(int(r["epoch"]) for r in logged if r.get("val_acc")) == [0, 1, 2, 3, 4]
     mined = [float(r["mined_pool_false_alarm_rate"]) for r in logged if r.get("mined_pool_false_alarm_rate")]
     assert len(mined) == 1 and 0.0 <= mined[0] <= 1.0
     # the learning curve spans both log folders: epochs 0-3 of the first run, 4 of the resumed one
-    curve = epoch_series(sorted((tmp_path / "run" / "logs").glob("version_*/metrics.csv")), ["val_acc"])
+    curve = epoch_series(metrics_logs(tmp_path / "run"), ["val_acc"])
     assert sorted(curve["val_acc"]) == [0, 1, 2, 3, 4]
     assert Image.open(tmp_path / "run" / "learning_curve.png").size[0] > 500
 
@@ -271,7 +271,7 @@ def test_lesion_map_loss_trains_a_head_the_model_file_does_not_carry(tmp_path, c
     plain = build_network("resnet", **model.meta["arch_kwargs"])
     assert set(model.net.state_dict()) == set(plain.state_dict())
     assert model.meta["training"]["config"]["optim"]["lesion_map_weight"] == 1.0
-    logged = [row for f in (tmp_path / "run" / "logs").glob("*/metrics.csv") for row in csv.DictReader(open(f))]
+    logged = [row for f in metrics_logs(tmp_path / "run") for row in csv.DictReader(open(f))]
     losses = [float(r["train_map_loss"]) for r in sorted(logged, key=lambda r: int(r["epoch"])) if r.get("train_map_loss")]
     assert len(losses) == 3 and losses[-1] < losses[0]
     # cells: any lesion pixel makes a positive cell; masks of unknown images are left out

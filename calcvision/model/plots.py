@@ -57,9 +57,15 @@ def reliability_png(probs: np.ndarray, labels: np.ndarray, path: str | Path, ece
     return Path(path)
 
 
+def metrics_logs(run_dir: str | Path) -> list[Path]:
+    """The run's Lightning CSV logs, ``logs/version_N/metrics.csv``, oldest first (a resumed run
+    logs to a new version folder; version_10 comes after version_9)."""
+    return sorted(Path(run_dir).glob("logs/version_*/metrics.csv"), key=lambda f: int(f.parent.name.split("_")[1]))
+
+
 def epoch_series(metrics_csvs: Sequence[str | Path], keys: Sequence[str]) -> dict[str, dict[int, float]]:
-    """``{key: {epoch: value}}`` from Lightning CSV logs given oldest first (a resumed run logs
-    to a new version folder; for an epoch logged twice the later file wins)."""
+    """``{key: {epoch: value}}`` from Lightning CSV logs given oldest first (:func:`metrics_logs`);
+    for an epoch logged twice the later file wins."""
     series: dict[str, dict[int, float]] = {k: {} for k in keys}
     for f in metrics_csvs:
         with open(f, newline="") as fh:

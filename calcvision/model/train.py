@@ -23,7 +23,7 @@ from calcvision.model.datamodule import CalcDataModule, phantom_specs
 from calcvision.model.evaluate import (evaluate_net, fit_image_calibration_on, format_metrics, image_level,
                                        predict_logits, write_report)
 from calcvision.model.lightning_module import CalcLightningModule
-from calcvision.model.plots import learning_curve_png
+from calcvision.model.plots import learning_curve_png, metrics_logs
 
 
 def _cpu_seconds() -> float:
@@ -82,8 +82,7 @@ def train(cfg: TrainConfig, log: Any = print) -> dict[str, Any]:
         return {}
     net = module.net.cpu().eval()
     t_fit = time.perf_counter() - t0 - t_data
-    logs = sorted((run_dir / "logs").glob("version_*/metrics.csv"), key=lambda f: int(f.parent.name.split("_")[1]))
-    log(f"learning curve: {learning_curve_png(logs, run_dir / 'learning_curve.png')}")
+    log(f"learning curve: {learning_curve_png(metrics_logs(run_dir), run_dir / 'learning_curve.png')}")
 
     val_logits, val_labels = predict_logits(net, dm.val_set())
     temperature = fit_temperature(val_logits, val_labels)
