@@ -5,6 +5,7 @@ these tests check the plumbing, the benchmarks check accuracy)."""
 
 import csv
 import importlib.util
+import io
 import json
 import os
 import shutil
@@ -164,6 +165,18 @@ def test_killed_run_resumes_with_every_image_exactly_once(tmp_path, model_file, 
     assert sorted(paths) == sorted(str(p) for p in src.glob("*.dcm"))      # every image exactly once
     assert len([json.loads(l) for l in open(jl)]) == n
     assert json.loads((out / "summary.json").read_text())["already_done"] == done_first
+
+
+def test_progress_writes_to_the_stderr_of_the_call_not_of_the_import(monkeypatch):
+    # A default bound at import kept the stream of whichever test imported the runner first;
+    # once pytest closed it, a run slower than 10 s died on "I/O operation on closed file".
+    from calcvision.infer.runner import Progress
+
+    now = io.StringIO()
+    monkeypatch.setattr(sys, "stderr", now)
+    progress = Progress(3, enabled=False, every_s=0.0)
+    progress.update(1, 2)
+    assert "[infer] 1/3 files, 2 images" in now.getvalue()
 
 
 def test_roi_box_in_original_pixels_and_single_image_only(tmp_path, model_file, capsys):

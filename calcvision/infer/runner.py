@@ -15,7 +15,7 @@ import time
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Iterator
+from typing import Callable, Iterator, TextIO
 
 from calcvision import NOT_FOR_CLINICAL_USE, __version__
 from calcvision.infer import predict as P
@@ -27,7 +27,9 @@ from calcvision.patterns import CLASSES, NONE
 class Progress:
     """A tqdm bar on a terminal; otherwise a quiet log line every ``every_s`` seconds."""
 
-    def __init__(self, total: int, enabled: bool | None, stream=sys.stderr, every_s: float = 10.0):
+    def __init__(self, total: int, enabled: bool | None, stream: TextIO | None = None, every_s: float = 10.0):
+        # sys.stderr is looked up per call, not bound at import: it may have been swapped since
+        stream = sys.stderr if stream is None else stream
         self.total, self.stream, self.every_s = total, stream, every_s
         self.tty = stream.isatty() if enabled is None else enabled
         self.t0 = self.last = time.perf_counter()
@@ -121,7 +123,7 @@ def run_inference(
     discover: Callable | None = None,
     reader: Reader | None = None,
     trainer=None,
-    stream=sys.stderr,
+    stream: TextIO | None = None,
 ) -> dict:
     """Run the batch and return the summary (also written to ``out/summary.json``).
 
@@ -133,6 +135,7 @@ def run_inference(
     reader's assumed 0.15 mm); files that state theirs keep it.
     ``trainer``: a ``lightning.Trainer`` to run the CNN through ``Trainer.predict`` (any
     accelerator / devices it is set up for) instead of this process.
+    ``stream``: where progress goes (None: whatever ``sys.stderr`` is when called).
     """
     if discover is None:
         from calcvision.io import discover
