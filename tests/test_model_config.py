@@ -30,6 +30,8 @@ def test_shipped_configs_match_the_shipped_model(config):
     (["trainer.max_epoch=2"], "trainer.max_epoch"),
     (["data.batch_size=many"], "data.batch_size"),
     (["nonsense"], "key.sub=value"),
+    (["data.phantoms.confuser_p={markr: 0.5}"], "unknown confuser 'markr'"),
+    (["data.phantoms.confuser_p={marker: 1.5}"], "confuser_p.marker must be a probability"),
 ])
 def test_bad_configs(overrides, match):
     with pytest.raises(InputError, match=match):

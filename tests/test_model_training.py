@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import dataclasses
 
 import numpy as np
 import pytest
@@ -178,6 +179,16 @@ def test_crops_are_deterministic_and_balanced(tmp_path):
     assert counts.min() > 60  # each class about 1/7 of 700
     ds.epoch = 3
     assert not torch.equal(ds[17][0], a[0])
+
+
+def test_confuser_p_reaches_the_training_phantoms_and_their_cache_key(tmp_path):
+    spec = PhantomSpec(5, 2, (256, 256), 0.2, classes=("none",))
+    plain = phantom_items(spec, 0.5, 160, 1, tmp_path)
+    open_field = phantom_items(dataclasses.replace(spec, confuser_p=(("collimation", 0.0),)), 0.5, 160, 1, tmp_path)
+    bladed = phantom_items(dataclasses.replace(spec, confuser_p=(("collimation", 1.0),)), 0.5, 160, 1, tmp_path)
+    assert len(list(tmp_path.glob("phantoms-*.npz"))) == 3  # one cache file per set
+    assert any(not np.array_equal(a.pixels, b.pixels) for a, b in zip(open_field, bladed))
+    assert all(np.array_equal(a.pixels, b.pixels) for a, b in zip(plain, phantom_items(spec, 0.5, 160, 1)))
 
 
 def test_lesion_free_twins_are_none_tiles_at_the_lesion_place(tmp_path):

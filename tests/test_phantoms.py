@@ -112,6 +112,17 @@ def test_twin_is_the_same_image_without_its_lesion():
     assert make_phantom_and_twin(NONE, 7, 0, **SMALL)[1] is None
 
 
+def test_confuser_p_sets_that_confusers_probability_and_leaves_the_other_streams():
+    for i in range(4):
+        base = draw_scene("sheet", 5, i, **SMALL)
+        for p in (0.0, 1.0):
+            sc = draw_scene("sheet", 5, i, **SMALL, confuser_p={"collimation": p})
+            assert sc.params["confusers.collimation"] is bool(p) and (sc.collimation is not None) is bool(p)
+            assert np.array_equal(sc.thickness["bone"], base.thickness["bone"])  # anatomy: its own stream
+            assert np.array_equal(sc.lesion, base.lesion)  # the lesion too
+            assert sc.params["display.gamma"] == base.params["display.gamma"]
+
+
 @pytest.mark.parametrize("label", LESIONS)
 def test_lesion_size_in_mm_independent_of_pixel_spacing(label):
     # the same field (76.8 mm) at 0.2 mm and at 0.1 mm per pixel: the same lesion in mm

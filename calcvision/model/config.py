@@ -37,6 +37,20 @@ class PhantomConfig(_Strict):
     spacing_mm: Optional[float] = None
     classes: Optional[list[str]] = None  # a subset of the class ids (default: all seven)
     twins: bool = False  # training set only: each lesion phantom also imaged without its lesion (data.twin_share)
+    confuser_p: dict[str, float] = {}  # training set only: e.g. {marker: 0.6} replaces ranges.yaml's p for every class
+
+    @field_validator("confuser_p")
+    @classmethod
+    def _confusers(cls, v: dict[str, float]) -> dict[str, float]:
+        from calcvision.phantoms.params import ranges
+
+        flags = sorted(k for k, e in ranges()["confusers"].items() if isinstance(e, dict) and "p" in e)
+        for k, p in v.items():
+            if k not in flags:
+                raise ValueError(f"unknown confuser {k!r}; expected some of {flags}")
+            if not 0.0 <= p <= 1.0:
+                raise ValueError(f"confuser_p.{k} must be a probability in 0-1, got {p}")
+        return v
 
     @field_validator("classes")
     @classmethod

@@ -115,13 +115,15 @@ class PhantomSpec:
     spacing_mm: float | None = None
     classes: tuple[str, ...] = CLASSES
     twins: bool = False  # also each lesion phantom's lesion-free twin (Item.twin)
+    confuser_p: tuple[tuple[str, float], ...] = ()  # (name, p): confuser probabilities replaced (draw_scene)
 
 
 def _phantom_job(args: tuple) -> list[Item]:
-    label, seed, index, shape, spacing, mm_per_pixel, keep_px, twins = args
+    label, seed, index, shape, spacing, mm_per_pixel, keep_px, twins, confuser_p = args
     from calcvision.phantoms.sample import BOX_THRESHOLD, make_phantom_and_twin
 
-    s, t = make_phantom_and_twin(label, seed, index, shape=shape, spacing_mm=spacing, twin=twins)
+    s, t = make_phantom_and_twin(label, seed, index, shape=shape, spacing_mm=spacing, twin=twins,
+                                 confuser_p=dict(confuser_p))
     r = s.radiograph
     box = None if s.box is None else tuple(int(v) for v in s.box)
     lesion = None if box is None else s.lesion
@@ -143,14 +145,15 @@ def phantom_items(spec: PhantomSpec, mm_per_pixel: float, keep_px: int, workers:
     Deterministic: the items are make_phantom(label, seed, index) in order (each lesion item
     followed by its lesion-free twin with ``spec.twins``) whatever ``workers`` is."""
     key = json.dumps([spec.seed, spec.n_per_class, spec.shape, spec.spacing_mm, list(spec.classes),
-                      mm_per_pixel, keep_px, _phantoms_version(), "masks"] + (["twins"] if spec.twins else []),
+                      mm_per_pixel, keep_px, _phantoms_version(), "masks"] + (["twins"] if spec.twins else [])
+                     + ([["confuser_p", list(map(list, spec.confuser_p))]] if spec.confuser_p else []),
                      sort_keys=True)
     cache = None
     if cache_dir is not None:
         cache = Path(cache_dir) / f"phantoms-{hashlib.sha256(key.encode()).hexdigest()[:16]}.npz"
         if cache.is_file():
             return _load_items(cache)
-    jobs = [(label, spec.seed, i, spec.shape, spec.spacing_mm, mm_per_pixel, keep_px, spec.twins)
+    jobs = [(label, spec.seed, i, spec.shape, spec.spacing_mm, mm_per_pixel, keep_px, spec.twins, spec.confuser_p)
             for i in range(spec.n_per_class) for label in spec.classes]
     if workers > 1:
         with mp.get_context("fork").Pool(workers) as pool:

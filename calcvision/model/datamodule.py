@@ -25,7 +25,8 @@ def phantom_specs(cfg: TrainConfig) -> dict[str, PhantomSpec]:
     classes = tuple(p.classes) if p and p.classes else CLASSES
     specs = {}
     if p is not None:
-        specs["train"] = PhantomSpec(p.seed, p.train_per_class, p.shape, p.spacing_mm, classes, p.twins)
+        specs["train"] = PhantomSpec(p.seed, p.train_per_class, p.shape, p.spacing_mm, classes, p.twins,
+                                     tuple(sorted(p.confuser_p.items())))
         specs["val"] = PhantomSpec(p.val_seed, p.val_per_class, p.shape, p.spacing_mm, classes)
     if cfg.evaluate is not None:
         specs["test"] = PhantomSpec(cfg.evaluate.seed, cfg.evaluate.phantoms_per_class, p.shape if p else None,
@@ -69,7 +70,8 @@ class CalcDataModule(pl.LightningDataModule):
             desc["phantoms"] = {"seed": p.seed, "train_per_class": p.train_per_class, "val_seed": p.val_seed,
                                 "val_per_class": p.val_per_class, "shape": p.shape, "spacing_mm": p.spacing_mm,
                                 "classes": list(classes), "simulator_version": _simulator_version(),
-                                **({"twins": True} if p.twins else {})}
+                                **({"twins": True} if p.twins else {}),
+                                **({"confuser_p": dict(p.confuser_p)} if p.confuser_p else {})}
         if not self.train_items:
             raise InputError("config: no training data (set data.phantoms and/or data.local)")
         if not self.val_items:

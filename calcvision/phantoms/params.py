@@ -5,7 +5,7 @@ from __future__ import annotations
 import functools
 import math
 from pathlib import Path
-from typing import Any
+from typing import Any, Mapping
 
 import numpy as np
 import yaml
@@ -56,14 +56,17 @@ class Section:
     """Draws named parameters of one ``ranges.yaml`` section with one generator and records
     every value drawn (``.drawn``), so a sample can report exactly what made it."""
 
-    def __init__(self, rng: np.random.Generator, path: str, record: dict[str, Any]):
+    def __init__(self, rng: np.random.Generator, path: str, record: dict[str, Any],
+                 p: Mapping[str, float] | None = None):
         node = ranges()
         for part in path.split("."):
             node = node[part]
         self.rng, self.node, self.path, self.record = rng, node, path, record
+        self.p = dict(p or {})  # probabilities that replace the `p` of those entries of this section
 
     def __call__(self, name: str) -> Any:
-        val = draw(self.rng, self.node[name])
+        spec = self.node[name] if name not in self.p else {**self.node[name], "p": self.p[name]}
+        val = draw(self.rng, spec)
         self.record[f"{self.path}.{name}"] = val
         return val
 

@@ -9,6 +9,7 @@ not depend on process, worker count or call order."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Mapping
 
 import numpy as np
 
@@ -93,8 +94,10 @@ def _streams(label: str, seed: int, index: int) -> list[np.random.SeedSequence]:
 
 
 def draw_scene(label: str, seed: int, index: int, *, shape: tuple[int, int] | None = None,
-               spacing_mm: float | None = None) -> Scene:
-    """Draw the scene of a sample (everything but the noise realisation)."""
+               spacing_mm: float | None = None, confuser_p: Mapping[str, float] | None = None) -> Scene:
+    """Draw the scene of a sample (everything but the noise realisation). ``confuser_p``
+    replaces the probability of named ``confusers`` entries of ranges.yaml (e.g. ``{"marker":
+    0.6}``; a training-set choice, the same for every class)."""
     ss_field, ss_anat, ss_conf, ss_lesion, ss_expo, ss_noise = _streams(label, seed, index)
     rec: dict = {}
     F = Section(np.random.default_rng(ss_field), "field", rec)
@@ -126,7 +129,7 @@ def draw_scene(label: str, seed: int, index: int, *, shape: tuple[int, int] | No
     anat = draw_anatomy(A, grid, kind)
     thick, u, v = anatomy_maps(anat, grid, A)
 
-    C = Section(np.random.default_rng(ss_conf), "confusers", rec)
+    C = Section(np.random.default_rng(ss_conf), "confusers", rec, confuser_p)
     add_soft_confusers(C, anat, grid, thick, u, v)
     add_bony_confusers(C, anat, grid, thick, u, v)
     marker = marker_line_integral(C, grid)
@@ -255,14 +258,16 @@ def make_phantom(label: str, seed: int, index: int, *, shape: tuple[int, int] | 
 
 
 def make_phantom_and_twin(label: str, seed: int, index: int, *, shape: tuple[int, int] | None = None,
-                          spacing_mm: float | None = None, twin: bool = True) -> tuple[PhantomSample, PhantomSample | None]:
+                          spacing_mm: float | None = None, twin: bool = True,
+                          confuser_p: Mapping[str, float] | None = None) -> tuple[PhantomSample, PhantomSample | None]:
     """``make_phantom(label, seed, index, ...)`` and, for a lesion class (``twin``), its
     lesion-free twin: the same scene (anatomy, confusers, exposure, noise realisation, display
     settings) imaged without the lesion, labelled ``none`` (None for ``none`` or without
-    ``twin``). The pair shows the same joint or bone end with and without the deposit."""
+    ``twin``). The pair shows the same joint or bone end with and without the deposit.
+    ``confuser_p``: as for :func:`draw_scene`."""
     if label not in CLASSES:
         raise ValueError(f"unknown pattern {label!r}; expected one of: {', '.join(CLASSES)}")
-    scene = draw_scene(label, seed, index, shape=shape, spacing_mm=spacing_mm)
+    scene = draw_scene(label, seed, index, shape=shape, spacing_mm=spacing_mm, confuser_p=confuser_p)
     box = lesion_box(scene.lesion) if label != NONE else None
     name = f"phantom:{label}:{seed}:{index}"
     sample = _render(scene, label, box, name, seed=seed, index=index)
