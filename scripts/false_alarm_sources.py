@@ -68,7 +68,7 @@ def image_factors(params: dict) -> dict[str, str]:
     return f
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--n", type=int, default=300, help="lesion-free phantoms")
     ap.add_argument("--seed", type=int, default=5)
@@ -76,7 +76,7 @@ def main() -> None:
     ap.add_argument("--model", default=None, help="model file (default: the shipped one)")
     ap.add_argument("--threshold", type=float, default=0.5, help="a tile fires above this lesion evidence")
     ap.add_argument("--png", default=None, help="write the winning tiles of the images called a lesion")
-    args = ap.parse_args()
+    args = ap.parse_args(argv)
 
     import torch
 
@@ -152,7 +152,8 @@ def main() -> None:
         grid = np.concatenate([np.concatenate(cells[r:r + cols], axis=1) for r in range(0, len(cells), cols)], axis=0)
         Image.fromarray(grid).save(args.png)
         print(f"wrote {args.png}: the winning tile of {len(shown)} images called a lesion")
+    return 0
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

@@ -442,6 +442,26 @@ def test_image_operating_points_prints_separation_per_model(capsys):
     assert f["log-sum-exp of tile logits"](z) == pytest.approx(np.log(9 + 1 + 1 / 9))
 
 
+def test_false_alarm_sources_describes_tiles_and_accounts_for_every_image(tmp_path, capsys):
+    """scripts/false_alarm_sources.py: a tile over the lead marker holds the marker, one in the
+    middle of an open field does not touch its border; every image is counted once per factor."""
+    from calcvision.phantoms.sample import draw_scene
+
+    script = _script("false_alarm_sources")
+    scene = draw_scene("none", 5, 1, shape=(512, 512), confuser_p={"marker": 1.0, "collimation": 0.0})
+    ys, xs = np.nonzero(scene.extra_li)
+    assert "marker" in script.tile_features(scene, (xs.min(), ys.min(), xs.max() + 1, ys.max() + 1))
+    centre = script.tile_features(scene, (240, 240, 272, 272))
+    assert not centre & {"marker", "field border", "collimator edge"}
+    png = tmp_path / "alarms.png"
+    assert script.main(["--n", "4", "--png", str(png)]) == 0
+    out = capsys.readouterr().out
+    called = int(out.splitlines()[1].split(": ")[1].split()[0])
+    anatomy = [line.split() for line in out.splitlines() if line.startswith("  anatomy = ")]
+    assert sum(int(r[3]) for r in anatomy) == 4 and sum(int(r[4]) for r in anatomy) == called
+    assert png.exists() == (called > 0)
+
+
 def test_lesion_visibility_script_measures_detectability(capsys):
     """scripts/lesion_visibility.py: every lesion phantom gets a positive detectability, a
     displayed contrast and a call; the d' ranges and the display check account for every lesion."""
