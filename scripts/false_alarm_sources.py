@@ -88,7 +88,7 @@ def main(argv: list[str] | None = None) -> int:
     torch.set_num_threads(2)
     model = load_model(args.model)
     print(f"model: {model.path} sha256 {model.sha256[:12]} (version {model.meta.get('version')})")
-    ni = CLASSES.index(NONE)
+    ni, T = CLASSES.index(NONE), int(model.meta["tile_px"])
     shape = tuple(args.shape)
     by_factor: dict[tuple[str, str], list[int]] = {}
     tiles_with, fire_with = Counter(), Counter()
@@ -104,7 +104,6 @@ def main(argv: list[str] | None = None) -> int:
         call = CLASSES[int(np.argmax(p))]
         alarm = call != NONE
         evidence = (1 - probs[:, ni]).numpy()
-        T = int(model.meta["tile_px"])
         feats = [tile_features(scene, prep.to_original((x, y, x + T, y + T))) for y, x in prep.origins]
         for f, e in zip(feats, evidence):
             n_tiles += 1
