@@ -81,21 +81,29 @@ def insert_lesion(pixels: np.ndarray, mask: np.ndarray, lesion: np.ndarray, box:
     return None
 
 
+def tile_picture(tile: np.ndarray, caption: str, footer: str = "") -> np.ndarray:
+    """A normalised model tile [T, T] (about -4..4) as RGB pixels, the caption in red at the
+    top and the footer in blue at the bottom."""
+    from PIL import Image, ImageDraw
+
+    img = Image.fromarray(((tile + 4) * (255 / 8)).clip(0, 255).astype(np.uint8)).convert("RGB")
+    draw = ImageDraw.Draw(img)
+    draw.text((2, 2), caption, fill=(255, 64, 64))
+    if footer:
+        draw.text((2, img.height - 12), footer, fill=(64, 200, 255))
+    return np.asarray(img)
+
+
 def strongest_row(prep, probs: np.ndarray, name: str, k: int = 8) -> np.ndarray:
     """One row of the ``k`` tiles of a prepared plate with the strongest lesion evidence
     (1 - p_none of ``probs`` [N, 7]), each captioned with its call; prints how many of the
     plate's tiles are called a lesion."""
-    from PIL import Image, ImageDraw
-
     from calcvision.patterns import CLASSES, NONE
 
     ni = CLASSES.index(NONE)
     print(f"  {name}: {int((probs.argmax(1) != ni).sum())} of {len(probs)} tiles called a lesion")
-    tiles = []
-    for i in np.argsort(probs[:, ni])[:k]:
-        img = Image.fromarray(((prep.tiles[i, 0] + 4) * (255 / 8)).clip(0, 255).astype(np.uint8)).convert("RGB")
-        ImageDraw.Draw(img).text((2, 2), f"{CLASSES[int(probs[i].argmax())][:12]} {1 - probs[i, ni]:.2f}", fill=(255, 64, 64))
-        tiles.append(np.asarray(img))
+    tiles = [tile_picture(prep.tiles[i, 0], f"{CLASSES[int(probs[i].argmax())][:12]} {1 - probs[i, ni]:.2f}")
+             for i in np.argsort(probs[:, ni])[:k]]
     return np.concatenate(tiles, axis=1)
 
 

@@ -31,6 +31,7 @@ import numpy as np
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "scripts"))
 
 FEATURES = ("bone", "skin line", "outside body", "marker", "collimator edge", "field border")
 
@@ -137,15 +138,12 @@ def main(argv: list[str] | None = None) -> int:
         print(f"  {name:<16} {n:>6} {f:>5} ({f / max(n, 1):.3f}) {share_w:>17.3f} {share_t:>15.3f} "
               f"{share_w / max(share_t, 1e-9):>11.2f}")
     if args.png and shown:
-        from PIL import Image, ImageDraw
+        from PIL import Image
 
-        cells = []
-        for tile, call, conf, f in shown:
-            img = Image.fromarray(((tile + 4) * (255 / 8)).clip(0, 255).astype(np.uint8)).convert("RGB")
-            d = ImageDraw.Draw(img)
-            d.text((2, 2), f"{call[:12]} {conf:.2f}", fill=(255, 64, 64))
-            d.text((2, img.height - 12), ",".join(sorted(f))[:22] or "-", fill=(64, 200, 255))
-            cells.append(np.asarray(img))
+        from bench_real_anatomy import tile_picture
+
+        cells = [tile_picture(tile, f"{call[:12]} {conf:.2f}", ",".join(sorted(f))[:22] or "-")
+                 for tile, call, conf, f in shown]
         cols = 8
         cells += [np.zeros_like(cells[0])] * (-len(cells) % cols)
         grid = np.concatenate([np.concatenate(cells[r:r + cols], axis=1) for r in range(0, len(cells), cols)], axis=0)
