@@ -41,13 +41,13 @@ def tile_features(scene, box: tuple[int, int, int, int]) -> set[str]:
     x0, y0, x1, y1 = box
     sl = np.s_[y0:y1, x0:x1]
     th = scene.thickness
-    body = (th["muscle"][sl] + th["fat"][sl]) > 1.0
+    body = float(((th["muscle"][sl] + th["fat"][sl]) > 1.0).mean())  # share of the tile inside the body
     out = set()
     if ((th["bone"][sl] + th["marrow"][sl]) > 0.5).mean() >= 0.05:
         out.add("bone")
-    if 0.02 <= body.mean() <= 0.98:
+    if 0.02 <= body <= 0.98:
         out.add("skin line")
-    if body.mean() < 0.02:
+    if body < 0.02:
         out.add("outside body")
     if scene.extra_li is not None and (scene.extra_li[sl] > 0).any():
         out.add("marker")
