@@ -21,7 +21,11 @@ strongest cell of that run's lesion-map head over the image's tiles, and the mea
 and the first model's evidence logit.
 ``--aggregates`` adds, for the AUC and the missed shares, other ways to pool the first model's
 tile evidence into one score per image (``AGGREGATES``): the second strongest tile, a
-log-sum-exp and a noisy-OR over all tiles, and the number of tiles with evidence over 0.5.
+log-sum-exp and a noisy-OR over all tiles, and the number of tiles with evidence over 0.5;
+and, for the lesion images, the share given their pattern when it is read from the strongest
+tile (as ``calcvision infer`` reads it) or from the evidence-weighted sum of the six lesion
+probabilities over the tiles with at least ``k`` x the strongest tile's evidence
+(``PATTERN_SUPPORT``).
 """
 
 from __future__ import annotations
@@ -68,6 +72,20 @@ AGGREGATES = {
     "tiles with evidence > 0.5": lambda z: float((z > 0).sum()),
 }
 """Whole-image scores from a tile map's evidence logits (``_logits``), besides the strongest tile."""
+
+PATTERN_SUPPORT = (1.0, 0.8, 0.5, 0.3)
+"""``k`` of the pattern rules: 1.0 is the strongest tile alone."""
+
+
+def pooled_pattern(probs: torch.Tensor, k: float) -> int:
+    """The lesion class with the largest evidence-weighted probability summed over the tiles
+    whose lesion evidence is at least ``k`` x the strongest tile's (``k`` = 1: that tile alone)."""
+    p = probs.double().numpy()
+    evidence = 1.0 - p[:, NONE_IDX]
+    support = evidence >= k * evidence.max() if k < 1.0 else evidence == evidence.max()
+    lesion = np.delete(p, NONE_IDX, axis=1)[support] * evidence[support, None]
+    cls = int(lesion.sum(0).argmax())
+    return cls + int(cls >= NONE_IDX)
 
 
 def missed_at(score: np.ndarray, none: np.ndarray, fps: list[float]) -> list[float]:
@@ -116,6 +134,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.aggregates and with_extra:
             z = [_logits(m) for m in maps[0]]
             extra.update({name: np.array([f(v) for v in z]) for name, f in AGGREGATES.items()})
+            extra.update({f"pattern, k {k}": np.array([pooled_pattern(m, k) for m in maps[0]]) for k in PATTERN_SUPPORT})
         return best, np.array([len(m) for m in maps[0]]), np.array([it.label for it in items]), extra
 
     fit_best, fit_n, fit_labels, _ = scored(args.fit_seed, with_extra=False)
@@ -133,6 +152,10 @@ def main(argv: list[str] | None = None) -> int:
                   f"{(pred[none] != NONE_IDX).mean():>15.3f} {(pred[~none] == NONE_IDX).mean():>15.3f} "
                   f"{((pred != labels) & (pred != NONE_IDX))[~none].mean():>14.3f}  " + "  ".join(f"{a:>15.3f}" for a in at))
         for name, e in extra.items():
+            if name.startswith("pattern, k"):
+                right = e[~none] == labels[~none]
+                print(f"{seed:>4} {name:<32} lesion images given their pattern {right.mean():.3f} ({int(right.sum())} of {len(right)})")
+                continue
             at = missed_at(e, none, args.fp)
             print(f"{seed:>4} {name[:32]:<32} {auc(e[~none], e[none]):>6.3f} {'':>9} {'':>15} {'':>15} {'':>14}  "
                   + "  ".join(f"{a:>15.3f}" for a in at))
