@@ -1,0 +1,301 @@
+"""Benchmark calcvision on radiographs from an independently written X-ray simulator.
+
+Usage:
+    PYTHONPATH=. .venv/bin/python scripts/bench_other_simulator.py --per-class 20 --seed 1 \
+        --out runs/other_sim [--model PATH] [--workers 2] [--montage PNG] [--keep]
+
+What it measures: how well the shipped (or given) model classifies the seven morphology
+classes of shared/spec/patterns.md on images it has never seen the like of. The renderer, the
+package scripts/other_simulator/, is written from physics and patterns.md only; it imports
+nothing from calcvision and shares no code or parameters with calcvision's phantoms. Parameter
+ranges (each with its source) live in scripts/other_simulator/ranges.yaml.
+
+This command renders the images (in a pool) as DX/CR DICOM under --out/images, writes
+manifest.csv (truth: class, lesion box), runs the CLI `calcvision infer` on the folder, and
+scores its results.csv against the truth; optionally it draws a montage with one image per
+class.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import math
+import os
+import subprocess
+import sys
+import time
+from collections import Counter
+from functools import partial
+from multiprocessing import Pool
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from other_simulator.case import render_case
+from other_simulator.dicom_files import (
+    LEDGER_NAME,
+    cleanup_images,
+    image_name,
+    prepare_images_dir,
+    write_dicom,
+)
+from other_simulator.geometry import Box
+from other_simulator.params import Cfg, load_cfg
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+# ---------------------------------------------------------------------------- rendering
+
+def render_and_write(job: tuple[int, int, str], images: Path, cfg: Cfg) -> dict:
+    """Worker: render case `index` of class `label`, write it under images/, return its row."""
+    seed, index, label = job
+    case = render_case(seed, index, label, cfg)
+    name = image_name(index)
+    uid = write_dicom(images / name, case, seed, index)
+    return {"name": name, "label": label, "spacing": case["spacing"], "box": case["box"], "uid": uid,
+            "kind": case["kind"], "mono1": case["mono1"]}
+
+
+# ---------------------------------------------------------------------------- inference / scoring
+
+def run_infer(images: Path, results: Path, workers: int, model: str | None, log: Path) -> None:
+    """Run `python -m calcvision infer` on the folder; exit with a clear message on failure."""
+    cmd = [sys.executable, "-m", "calcvision", "infer", str(images), "--out", str(results),
+           "--workers", str(workers), "--no-progress"]
+    if model:
+        cmd += ["--model", model]
+    env = dict(os.environ, PYTHONPATH=str(REPO) + (os.pathsep + os.environ["PYTHONPATH"] if os.environ.get("PYTHONPATH") else ""))
+    with open(log, "w", encoding="utf-8") as f:
+        rc = subprocess.run(cmd, check=False, cwd=REPO, env=env, stdout=f, stderr=subprocess.STDOUT).returncode
+    if rc != 0:
+        tail = log.read_text(encoding="utf-8", errors="replace").splitlines()[-15:]
+        sys.exit(f"error: calcvision infer exited with {rc} (log {log}):\n" + "\n".join(tail))
+
+
+def read_results(results: Path, rows: list[dict]) -> dict[str, dict]:
+    """results.csv rows of our images, keyed by file name, matched by name + SOP UID; if a
+    resumed folder holds several, the one of summary.json's model, else the last."""
+    want = {r["name"]: r["uid"] for r in rows}
+    model_sha = None
+    try:
+        summ = json.loads((results / "summary.json").read_text())
+        model_sha = summ.get("model_sha256") or (summ.get("model") or {}).get("sha256")
+    except (OSError, ValueError, AttributeError):
+        pass
+    found: dict[str, dict] = {}
+    with open(results / "results.csv", newline="", encoding="utf-8") as f:
+        for row in csv.DictReader(f):
+            name = Path(row["path"]).name
+            if want.get(name) != row.get("sop_instance_uid"):
+                continue
+            if name in found and model_sha and row.get("model_sha256") != model_sha and \
+                    found[name].get("model_sha256") == model_sha:
+                continue
+            found[name] = row
+    return found
+
+
+def wilson(k: int, n: int, z: float = 1.96) -> tuple[float, float]:
+    """Wilson score 95 % interval of a proportion k/n."""
+    if n == 0:
+        return 0.0, 1.0
+    p = k / n
+    den = 1 + z * z / n
+    c = (p + z * z / (2 * n)) / den
+    h = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / den
+    return c - h, c + h
+
+
+def iou(a: Box, b: Box) -> float:
+    """Intersection over union of two (x0, y0, x1, y1) boxes."""
+    ix = max(0.0, min(a[2], b[2]) - max(a[0], b[0]))
+    iy = max(0.0, min(a[3], b[3]) - max(a[1], b[1]))
+    inter = ix * iy
+    union = (a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - inter
+    return inter / union if union > 0 else 0.0
+
+
+def score(rows: list[dict], found: dict[str, dict], classes: list[str]) -> list[str]:
+    """Printable lines: accuracy (Wilson CI), recall per class, confusion matrix, none/lesion
+    confusions, box hits, status counts, accuracy per anatomy kind."""
+    out = []
+    preds, statuses = {}, {}
+    for r in rows:
+        row = found.get(r["name"])
+        statuses[r["name"]] = row["status"] if row else "missing"
+        preds[r["name"]] = row["pattern"] if row and row["status"] == "ok" else "(no result)"
+    n = len(rows)
+    k = sum(preds[r["name"]] == r["label"] for r in rows)
+    lo, hi = wilson(k, n)
+    st = Counter(statuses.values())
+    out.append(f"images: {n}   infer status: " + ", ".join(f"{s} {c}" for s, c in sorted(st.items())))
+    out.append(f"accuracy: {k}/{n} = {k / max(n, 1):.3f}  (Wilson 95% CI {lo:.3f}-{hi:.3f})")
+    out.append("recall per class:")
+    for c in classes:
+        rc = [r for r in rows if r["label"] == c]
+        kc = sum(preds[r["name"]] == c for r in rc)
+        out.append(f"  {c:<26} {kc:>3}/{len(rc):<3} = {kc / max(len(rc), 1):.2f}")
+    cols = classes + (["(no result)"] if "(no result)" in preds.values() else [])
+    short = [c[:6] for c in cols]
+    out.append("confusion matrix (rows true, cols predicted):")
+    out.append(" " * 27 + " ".join(f"{s:>6}" for s in short))
+    for c in classes:
+        cnt = [sum(1 for r in rows if r["label"] == c and preds[r["name"]] == p) for p in cols]
+        out.append(f"  {c:<25}" + " ".join(f"{x:>6}" for x in cnt))
+    nn = [r for r in rows if r["label"] == "none"]
+    les = [r for r in rows if r["label"] != "none"]
+    fa = sum(preds[r["name"]] not in ("none", "(no result)") for r in nn)
+    miss = sum(preds[r["name"]] == "none" for r in les)
+    out.append(f"none images called a lesion: {fa}/{len(nn)} = {fa / max(len(nn), 1):.3f}")
+    out.append(f"lesion images called none:   {miss}/{len(les)} = {miss / max(len(les), 1):.3f}")
+    hits = tot = 0
+    for r in les:
+        row = found.get(r["name"])
+        if preds[r["name"]] != r["label"] or row is None:
+            continue
+        tot += 1
+        try:
+            pb = tuple(float(row[c]) for c in ("roi_x0", "roi_y0", "roi_x1", "roi_y1"))
+        except (TypeError, ValueError):
+            continue
+        hits += iou(pb, r["box"]) >= 0.3
+    out.append(f"correct lesions with box IoU >= 0.3: {hits}/{tot} = {hits / max(tot, 1):.3f}")
+    kinds = sorted({r["kind"] for r in rows})
+    acc_k = []
+    for kd in kinds:
+        rk = [r for r in rows if r["kind"] == kd]
+        acc_k.append(f"{kd} {sum(preds[r['name']] == r['label'] for r in rk)}/{len(rk)}")
+    out.append("accuracy per anatomy: " + ", ".join(acc_k))
+    return out
+
+
+# ---------------------------------------------------------------------------- montage / manifest
+
+def write_manifest(path: Path, rows: list[dict], seed: int) -> None:
+    """manifest.csv: path,label,seed,spacing_mm,x0,y0,x1,y1 (box empty for none)."""
+    with open(path, "w", newline="", encoding="utf-8") as f:
+        w = csv.writer(f)
+        w.writerow(["path", "label", "seed", "spacing_mm", "x0", "y0", "x1", "y1"])
+        for r in rows:
+            box = list(r["box"]) if r["box"] else ["", "", "", ""]
+            w.writerow([f"images/{r['name']}", r["label"], seed, r["spacing"], *box])
+
+
+def write_montage(png: Path, images: Path, rows: list[dict], classes: list[str], max_rows: int = 2) -> None:
+    """One tile per class (up to max_rows per class), displayed as a radiograph (MONOCHROME1
+    inverted back), 8 bit, true box in red, label on top."""
+    import pydicom
+    from PIL import Image, ImageDraw
+
+    tile_h = 420
+    tiles: list[list[Image.Image]] = []
+    for rep in range(max_rows):
+        line = []
+        for c in classes:
+            rc = [r for r in rows if r["label"] == c]
+            if rep >= len(rc):
+                continue
+            r = rc[rep]
+            ds = pydicom.dcmread(images / r["name"])
+            a = ds.pixel_array.astype(np.float32)
+            if ds.PhotometricInterpretation == "MONOCHROME1":
+                a = 4095 - a
+            f = tile_h / a.shape[0]
+            small = Image.fromarray(np.clip(a / 4095 * 255, 0, 255).astype(np.uint8)).resize(
+                (max(1, int(a.shape[1] * f)), tile_h), Image.LANCZOS).convert("RGB")
+            dr = ImageDraw.Draw(small)
+            if r["box"]:
+                x0, y0, x1, y1 = (v * f for v in r["box"])
+                dr.rectangle([x0 - 3, y0 - 3, x1 + 3, y1 + 3], outline=(255, 40, 40), width=1)
+            canvas = Image.new("RGB", (small.width, tile_h + 18), (20, 20, 60))
+            canvas.paste(small, (0, 18))
+            ImageDraw.Draw(canvas).text((3, 3), f"{c} ({r['kind']}, {r['spacing']} mm)", fill=(255, 255, 0))
+            line.append(canvas)
+        if line:
+            tiles.append(line)
+    W = max(sum(t.width + 4 for t in line) for line in tiles)
+    H = sum(tile_h + 22 for _ in tiles)
+    out = Image.new("RGB", (W, H), (0, 0, 0))
+    y = 0
+    for line in tiles:
+        x = 0
+        for t in line:
+            out.paste(t, (x, y))
+            x += t.width + 4
+        y += tile_h + 22
+    png.parent.mkdir(parents=True, exist_ok=True)
+    out.save(png)
+
+
+# ---------------------------------------------------------------------------- main
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    """Command line."""
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--per-class", type=int, default=20, help="images per class (7 classes)")
+    ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--out", type=Path, required=True, help="output folder (images/, manifest.csv, results/)")
+    ap.add_argument("--model", default=None, help="checkpoint passed to calcvision infer --model")
+    ap.add_argument("--workers", type=int, default=2, help="render processes and infer --workers")
+    ap.add_argument("--montage", type=Path, default=None, help="write a PNG with one image per class")
+    ap.add_argument("--keep", action="store_true", help="keep the DICOM folder")
+    return ap.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Render, write, infer, score."""
+    args = parse_args(argv)
+    cfg = load_cfg()
+    classes = list(cfg["classes"]["value"])
+    out = args.out.resolve()
+    images = out / "images"
+    ledger = out / LEDGER_NAME
+    try:
+        prepare_images_dir(images, ledger)
+    except FileExistsError as e:
+        print(f"error: {e}; use another --out", file=sys.stderr)
+        return 2
+    images.mkdir(parents=True, exist_ok=True)
+    jobs = [(args.seed, i, classes[i % len(classes)]) for i in range(args.per_class * len(classes))]
+    names = [image_name(i) for _, i, _ in jobs]
+    ledger.write_text("\n".join(names) + "\n")  # before writing, so a crash leaves no unowned file
+
+    t0 = time.perf_counter()
+    work = partial(render_and_write, images=images, cfg=cfg)
+    procs = min(args.workers, 2) if args.workers > 1 else 1
+    if procs > 1:
+        with Pool(procs) as pool:
+            rows = list(pool.imap(work, jobs, chunksize=1))
+    else:
+        rows = [work(j) for j in jobs]
+    t_render = time.perf_counter() - t0
+    write_manifest(out / "manifest.csv", rows, args.seed)
+
+    t1 = time.perf_counter()
+    run_infer(images, out / "results", max(args.workers, 0), args.model, out / "infer.log")
+    t_infer = time.perf_counter() - t1
+
+    found = read_results(out / "results", rows)
+    print(f"other-simulator benchmark: seed {args.seed}, {args.per_class} per class, model "
+          f"{args.model or '(shipped default)'}")
+    for line in score(rows, found, classes):
+        print(line)
+    print(f"wall time: render {t_render:.1f} s ({t_render / len(rows):.2f} s/image, "
+          f"{procs} process(es)), infer {t_infer:.1f} s ({t_infer / len(rows):.2f} s/image)")
+    print(f"manifest: {out / 'manifest.csv'}   results: {out / 'results' / 'results.csv'}")
+    if args.montage:
+        write_montage(args.montage, images, rows, classes)
+        print(f"montage: {args.montage}")
+    if not args.keep:
+        cleanup_images(images, ledger, names)
+    else:
+        print(f"images kept: {images}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
