@@ -266,7 +266,7 @@ def main(argv: list[str] | None = None) -> int:
 
     t0 = time.perf_counter()
     work = partial(render_and_write, images=images, cfg=cfg)
-    procs = min(args.workers, 2) if args.workers > 1 else 1
+    procs = max(1, args.workers)
     if procs > 1:
         with Pool(procs) as pool:
             rows = list(pool.imap(work, jobs, chunksize=1))
