@@ -14,7 +14,7 @@ from calcvision.cli import main
 from calcvision.errors import InputError
 from calcvision.model import load_model
 from calcvision.model.config import load_config
-from calcvision.model.data import CropDataset, PhantomSpec, phantom_items
+from calcvision.model.data import NONE_IDX, CropDataset, PhantomSpec, phantom_items
 from calcvision.model.evaluate import evaluate_net
 from calcvision.model.network import build_network
 from calcvision.model.plots import epoch_series, metrics_logs
@@ -429,7 +429,10 @@ def test_image_operating_points_prints_separation_per_model(capsys):
     pooled = {name: line[len("   5 ") + 32:].split() for name in script.AGGREGATES for line in lines if name in line}
     assert len(pooled) == len(script.AGGREGATES) and all(0 <= float(v) <= 1 for row in pooled.values() for v in row)
     rows = [line.split() for line in lines[:3]]
-    assert len(lines) == 3 + len(script.AGGREGATES) and rows[0][2:] == rows[1][2:]
+    assert len(lines) == 3 + len(script.AGGREGATES) + len(script.PATTERN_SUPPORT) and rows[0][2:] == rows[1][2:]
+    patterns = [line for line in lines if "given their pattern" in line]
+    assert len(patterns) == len(script.PATTERN_SUPPORT)
+    assert all(0 <= float(line.split("pattern ")[1].split()[0]) <= 1 and "of 12)" in line for line in patterns)
     figures = [float(v) for v in rows[0][2:]]
     assert [float(v) for v in rows[2][3:]] == pytest.approx(figures)  # "ensemble (mean)" is two words
     assert all(0 <= v <= 1 for v in figures) and figures[-1] <= figures[-2]
@@ -440,6 +443,16 @@ def test_image_operating_points_prints_separation_per_model(capsys):
     assert f["second strongest tile"](z) == pytest.approx(0.0) and f["tiles with evidence > 0.5"](z) == 1
     assert f["noisy-OR of tiles"](z) == pytest.approx(-np.log(0.5 * 0.1 * 0.9))
     assert f["log-sum-exp of tile logits"](z) == pytest.approx(np.log(9 + 1 + 1 / 9))
+    # the strongest tile says rice grain; two nearly as strong tiles say sheet
+    tiles = torch.zeros(3, len(CLASSES))
+    tiles[0, CLASSES.index("rice_grain")], tiles[0, NONE_IDX] = 0.5, 0.1
+    tiles[0, CLASSES.index("sheet")] = 0.4
+    for i in (1, 2):
+        tiles[i, CLASSES.index("sheet")], tiles[i, NONE_IDX] = 0.8, 0.2
+    assert CLASSES[script.pooled_pattern(tiles, 1.0)] == "rice_grain"
+    assert CLASSES[script.pooled_pattern(tiles, 0.5)] == "sheet"
+    tiles[:, NONE_IDX] = 0.95  # a pattern even where every tile calls `none`: never `none` itself
+    assert all(script.pooled_pattern(tiles, k) != NONE_IDX for k in script.PATTERN_SUPPORT)
 
 
 def test_false_alarm_sources_describes_tiles_and_accounts_for_every_image(tmp_path, capsys):
@@ -540,8 +553,8 @@ def test_tile_count_calibration_prints_both_forms_per_field_size(capsys):
     c = float(out[0].split("(a, b, c) = (")[1].split(")")[0].split(", ")[2])
     assert c >= 0
     rows = [line.split() for line in out[2:] if line.split()[:1] in (["256"], ["512"])]
-    assert [(r[0], r[2]) for r in rows] == [("256", "(a,"), ("256", "(a,"), ("512", "(a,"), ("512", "(a,")]
-    assert float(rows[2][1]) > float(rows[0][1])
+    assert [(r[0], r[2]) for r in rows] == [(side, form) for side in ("256", "512") for form in ("(a,", "(a,", "stored")]
+    assert float(rows[3][1]) > float(rows[0][1])
     assert all(0 <= float(v) <= 1 for r in rows for v in r[-4:])
 
 
