@@ -82,7 +82,7 @@ def pooled_pattern(probs: torch.Tensor, k: float) -> int:
     whose lesion evidence is at least ``k`` x the strongest tile's (``k`` = 1: that tile alone)."""
     p = probs.double().numpy()
     evidence = 1.0 - p[:, NONE_IDX]
-    support = evidence >= k * evidence.max() if k < 1.0 else evidence == evidence.max()
+    support = evidence >= k * evidence.max()
     lesion = np.delete(p, NONE_IDX, axis=1)[support] * evidence[support, None]
     cls = int(lesion.sum(0).argmax())
     return cls + int(cls >= NONE_IDX)
@@ -116,17 +116,19 @@ def main(argv: list[str] | None = None) -> int:
 
     names = [name for name, _ in models] + (["ensemble (mean)"] if args.ensemble else [])
 
-    def scored(seed: int, with_extra: bool = True) -> tuple[list[np.ndarray], np.ndarray, np.ndarray, dict[str, np.ndarray]]:
+    def scored(seed: int, with_extra: bool = True) -> tuple[list[np.ndarray], np.ndarray, np.ndarray,
+                                                            dict[str, np.ndarray], dict[float, np.ndarray]]:
         """The strongest tile of each image, per entry of ``names``, the tiles per image, the
-        labels and the extra scores per image: (with ``--head-from``) the head's strongest cell,
-        (with ``--aggregates``) the first model's other poolings."""
+        labels, the extra scores per image: (with ``--head-from``) the head's strongest cell,
+        (with ``--aggregates``) the first model's other poolings, and (with ``--aggregates``) the
+        first model's pattern per image for each ``k`` of ``PATTERN_SUPPORT``."""
         items = held_out(seed, args.per_class, mpp, args.cache)
         maps = [tile_maps(m.net, m.temperature, items, tile, tta_tiles=m.tta_tiles, overlap=args.overlap)
                 for _, m in models]
         best = [strongest_of(v) for v in maps]
         if args.ensemble:
             best.append(strongest_of([torch.stack(ms).mean(0) for ms in zip(*maps)]))
-        extra = {}
+        extra, patterns = {}, {}
         if head is not None and with_extra:
             cell = np.array([float(head_maps(head, plate_tiles(it.pixels, tile, args.overlap)).max()) for it in items])
             extra["lesion-map head, strongest cell"] = cell
@@ -134,15 +136,15 @@ def main(argv: list[str] | None = None) -> int:
         if args.aggregates and with_extra:
             z = [_logits(m) for m in maps[0]]
             extra.update({name: np.array([f(v) for v in z]) for name, f in AGGREGATES.items()})
-            extra.update({f"pattern, k {k}": np.array([pooled_pattern(m, k) for m in maps[0]]) for k in PATTERN_SUPPORT})
-        return best, np.array([len(m) for m in maps[0]]), np.array([it.label for it in items]), extra
+            patterns = {k: np.array([pooled_pattern(m, k) for m in maps[0]]) for k in PATTERN_SUPPORT}
+        return best, np.array([len(m) for m in maps[0]]), np.array([it.label for it in items]), extra, patterns
 
-    fit_best, fit_n, fit_labels, _ = scored(args.fit_seed, with_extra=False)
+    fit_best, fit_n, fit_labels, _, _ = scored(args.fit_seed, with_extra=False)
     calib = [fit_image_calibration(1.0 - b[:, NONE_IDX], fit_labels != NONE_IDX, fit_n) for b in fit_best]
     print(f"{'seed':>4} {'model':<32} {'AUC':>6} {'accuracy':>9} {'none -> lesion':>15} {'lesion -> none':>15} "
           f"{'wrong pattern':>14}  " + "  ".join(f"missed @ FP {fp:.2f}" for fp in args.fp))
     for seed in args.seed or [3, 4]:
-        best, n_tiles, labels, extra = scored(seed)
+        best, n_tiles, labels, extra, patterns = scored(seed)
         none = labels == NONE_IDX
         for name, b, cal in zip(names, best, calib):
             e = 1.0 - b[:, NONE_IDX]
@@ -152,13 +154,13 @@ def main(argv: list[str] | None = None) -> int:
                   f"{(pred[none] != NONE_IDX).mean():>15.3f} {(pred[~none] == NONE_IDX).mean():>15.3f} "
                   f"{((pred != labels) & (pred != NONE_IDX))[~none].mean():>14.3f}  " + "  ".join(f"{a:>15.3f}" for a in at))
         for name, e in extra.items():
-            if name.startswith("pattern, k"):
-                right = e[~none] == labels[~none]
-                print(f"{seed:>4} {name:<32} lesion images given their pattern {right.mean():.3f} ({int(right.sum())} of {len(right)})")
-                continue
             at = missed_at(e, none, args.fp)
             print(f"{seed:>4} {name[:32]:<32} {auc(e[~none], e[none]):>6.3f} {'':>9} {'':>15} {'':>15} {'':>14}  "
                   + "  ".join(f"{a:>15.3f}" for a in at))
+        for k, pattern in patterns.items():
+            right = pattern[~none] == labels[~none]
+            print(f"{seed:>4} {f'pattern, k {k}':<32} lesion images given their pattern {right.mean():.3f} "
+                  f"({int(right.sum())} of {len(right)})")
         print(f"     (seed {seed}: {int(none.sum())} lesion-free and {int((~none).sum())} lesion images; "
               f"image calibration fitted on seed {args.fit_seed}; tile overlap {args.overlap})")
     return 0

@@ -10,8 +10,7 @@ lesion-free images of a full plate (hundreds of tiles) a lesion. This fits, on t
 phantoms of ``--fit-seed`` (as ``calcvision train`` does), the two-number calibration
 ``sigmoid(a logit(e) + b)`` and the three-number one ``sigmoid(a logit(e) + b - c ln(n_tiles))``
 (``calcvision.model.calibration.fit_image_calibration``), then prints, on the held-out
-phantoms of ``--seed`` at each ``--shape`` (the larger fields hold up to 1024 pixels at
-model scale), per calibration: mean tiles per image, accuracy, lesion-free images called a
+phantoms of ``--seed`` at each ``--shape`` (fields kept whole at model scale), per calibration: mean tiles per image, accuracy, lesion-free images called a
 lesion, lesion images called ``none``, and the image ECE; and the same for the calibration
 stored in the model. ``--fit-shape 512 1536`` fits on the validation phantoms of both sizes
 pooled (64-256 tiles at 1536, as many as a real plate).
