@@ -21,7 +21,6 @@ from __future__ import annotations
 import argparse
 import csv
 import json
-import math
 import os
 import subprocess
 import sys
@@ -42,11 +41,14 @@ from other_simulator.dicom_files import (
     prepare_images_dir,
     write_dicom,
 )
-from other_simulator.geometry import Box
 from other_simulator.params import Cfg, load_cfg
 
 REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+# the scoring (not the renderer above) uses the project's own helpers
+from bench_infer_accuracy import iou
 
+from calcvision.model.evaluate import wilson_interval
 
 # ---------------------------------------------------------------------------- rendering
 
@@ -99,26 +101,6 @@ def read_results(results: Path, rows: list[dict]) -> dict[str, dict]:
     return found
 
 
-def wilson(k: int, n: int, z: float = 1.96) -> tuple[float, float]:
-    """Wilson score 95 % interval of a proportion k/n."""
-    if n == 0:
-        return 0.0, 1.0
-    p = k / n
-    den = 1 + z * z / n
-    c = (p + z * z / (2 * n)) / den
-    h = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / den
-    return c - h, c + h
-
-
-def iou(a: Box, b: Box) -> float:
-    """Intersection over union of two (x0, y0, x1, y1) boxes."""
-    ix = max(0.0, min(a[2], b[2]) - max(a[0], b[0]))
-    iy = max(0.0, min(a[3], b[3]) - max(a[1], b[1]))
-    inter = ix * iy
-    union = (a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - inter
-    return inter / union if union > 0 else 0.0
-
-
 def score(rows: list[dict], found: dict[str, dict], classes: list[str]) -> list[str]:
     """Printable lines: accuracy (Wilson CI), recall per class, confusion matrix, none/lesion
     confusions, box hits, status counts, accuracy per anatomy kind."""
@@ -130,7 +112,7 @@ def score(rows: list[dict], found: dict[str, dict], classes: list[str]) -> list[
         preds[r["name"]] = row["pattern"] if row and row["status"] == "ok" else "(no result)"
     n = len(rows)
     k = sum(preds[r["name"]] == r["label"] for r in rows)
-    lo, hi = wilson(k, n)
+    lo, hi = wilson_interval(k, n) or (0.0, 1.0)
     st = Counter(statuses.values())
     out.append(f"images: {n}   infer status: " + ", ".join(f"{s} {c}" for s, c in sorted(st.items())))
     out.append(f"accuracy: {k}/{n} = {k / max(n, 1):.3f}  (Wilson 95% CI {lo:.3f}-{hi:.3f})")
