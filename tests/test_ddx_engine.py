@@ -88,7 +88,7 @@ def test_context_likelihood_ratios_are_clamped_so_no_single_finding_vetoes(tmp_p
         for x in d.diagnoses:
             assert x.probability > 0
             for e in x.explanation:
-                if e["factor"] not in ("prior", "pattern"):
+                if e["factor"] not in ("prior", "pattern", "known_disease_prior"):
                     assert abs(e["log10_lr"]) <= lim + 1e-9, (x.id, e)
                 if e["factor"] == "pattern":
                     assert abs(e["log10_lr"]) <= 2.0 + 1e-9
@@ -165,3 +165,34 @@ def test_none_known_conditions_differs_from_unknown():
     unknown = _p(rank("tumoral_glob", {"site": "fingertips"}, questions=False))
     none = _p(rank("tumoral_glob", {"site": "fingertips", "conditions": []}, questions=False))
     assert none["scleroderma"] < unknown["scleroderma"]
+
+
+def test_a_disease_the_patient_is_known_to_have_leads_when_the_picture_fits():
+    # rare diseases whose own name is entered as a known condition: the prior lift (engine.yaml
+    # known_disease_prior) puts them first; without the condition they are far down the list
+    for pattern, ctx, dx in (("chondrocalcinosis_line", {"site": "pinna", "conditions": ["ochronosis"]}, "ochronosis"),
+                             ("tumoral_glob", {"site": "periarticular", "conditions": ["milk_alkali"]}, "milk_alkali_syndrome"),
+                             ("tumoral_glob", {"conditions": ["sarcoidosis"]}, "sarcoidosis"),
+                             ("tumoral_glob", {"site": "intra_articular", "conditions": ["mctd"]}, "mixed_connective_tissue_disease")):
+        with_it = rank(pattern, ctx, questions=False)
+        without = rank(pattern, {k: v for k, v in ctx.items() if k != "conditions"}, questions=False)
+        assert with_it.diagnoses[0].id == dx and without.rank_of(dx) > 3, (dx, without.rank_of(dx))
+        lift = [e for e in with_it.get(dx).explanation if e["factor"] == "known_disease_prior"]
+        assert len(lift) == 1 and lift[0]["log10_lr"] > 0 and lift[0]["source"]
+    # a common cause gains no lift (its prior is already above the floor); an association that
+    # is not the disease itself (malignancy -> osteosarcoma metastasis) gains none either
+    d = rank("tumoral_glob", {"conditions": ["malignancy"]}, questions=False)
+    assert not any(e["factor"] == "known_disease_prior" for e in d.get("metastatic_osteosarcoma").explanation)
+
+
+def test_renal_failure_known_absent_counts_beside_known_laboratory_values():
+    labs = {"phosphate_status": "high", "calcium_status": "normal"}
+    base = _p(rank("tumoral_glob", labs, questions=False))
+    absent = rank("tumoral_glob", {**labs, "renal_failure": False}, questions=False)
+    assert _p(absent)["secondary_hyperparathyroidism"] < base["secondary_hyperparathyroidism"] / 5
+    lines = [e for e in absent.get("secondary_hyperparathyroidism").explanation if e["factor"] == "renal_failure"]
+    assert len(lines) == 1 and lines[0]["log10_lr"] < 0
+    # without laboratory values the absence enters once, through the mineral status
+    only = rank("tumoral_glob", {"renal_failure": False}, questions=False).get("secondary_hyperparathyroidism")
+    assert [e["factor"] for e in only.explanation].count("renal_failure") == 0
+    assert any(e["factor"] == "mineral_status" and e["log10_lr"] < 0 for e in only.explanation)

@@ -221,6 +221,12 @@ def _diagnosis(kb: KnowledgeBase, i: int, prob: float, p: np.ndarray, hard: bool
         cited = kb.context_number(i, var, found[var])
         if cited is kb.constants["unlisted_value"]:
             text += " (not among the values the documents give for this diagnosis)"
+        elif var == "conditions" and cited is not None and cited.word == "known_disease" and kb.known_lift[i] > 0:
+            lift, floor = float(kb.known_lift[i]), kb.constants["known_disease_prior"]
+            lr -= lift  # shown apart: the prior lift is not a likelihood ratio (and is not clamped)
+            ctx_lines.append({"factor": "known_disease_prior", "log10_lr": round(lift, 3),
+                              "value": f"{text} known: prior {kb.prior[i]:.2g} raised to {floor.value:g}",
+                              "source": _src(kb, floor)})
         ctx_lines.append({"factor": factor, "value": text, "log10_lr": round(lr, 3),
                           "source": _src(kb, cited) if cited else ""})
     ctx_lines.sort(key=lambda d: -abs(d["log10_lr"]))

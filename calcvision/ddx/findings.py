@@ -55,6 +55,8 @@ def findings(ctx: Mapping[str, Any]) -> dict[str, Any]:
     state = mineral_state(ctx)
     if state is not None:
         out["mineral"] = state
+    if ctx.get("renal_failure") is False and not ctx.get("dialysis") and state != "no_renal_failure":
+        out["renal_failure"] = "false"  # the labs set the state; the absent cause still counts
     if ctx.get("age_years") is not None:
         out["age"] = vocab.band(ctx["age_years"], vocab.AGE_BANDS)
     if ctx.get("weeks_since_onset") is not None:

@@ -89,6 +89,7 @@ class KnowledgeBase:
     remainder_prior: float = field(init=False)
     tables: dict[str, dict[str, np.ndarray]] = field(init=False)  # var -> value -> log10 LR
     cond_matrix: np.ndarray = field(init=False)  # (entries, conditions) log10 LR, NaN = unlisted
+    known_lift: np.ndarray = field(init=False)  # log10 prior raise when the patient has the disease
     cond_listed: np.ndarray = field(init=False)  # entry lists a condition that raises it
 
     def __post_init__(self) -> None:
@@ -127,6 +128,8 @@ class KnowledgeBase:
             return e.context[(var, value)]
         if var == "mineral":
             return self.mineral_profiles.get(e.mineral, {}).get(value)
+        if var == "renal_failure":  # known absent beside known laboratory values
+            return self.mineral_profiles.get(e.mineral, {}).get("no_renal_failure")
         if var in vocab.CHARACTERISED and self._characterises(e, var):
             return self.constants["unlisted_value"]
         return None
@@ -181,18 +184,22 @@ class KnowledgeBase:
                     if num is not None:
                         vec[i] = self.clamp(math.log10(num.value))
                 self.tables[var][value] = vec
+        # a known disease lifts its own prior (engine.yaml known_disease_prior) on top of its LR
+        self.known_lift = np.maximum(0.0, math.log10(self.constants["known_disease_prior"].value) - np.log10(prior))
         cm = np.full((n, len(vocab.CONDITIONS)), np.nan)
         for i, e in enumerate(self.entries):
             for j, c in enumerate(vocab.CONDITIONS):
-                if ("conditions", c) in e.context:
-                    cm[i, j] = self.clamp(math.log10(e.context[("conditions", c)].value))
+                num = e.context.get(("conditions", c))
+                if num is not None:
+                    cm[i, j] = self.clamp(math.log10(num.value)) + self.known_lift[i] * (num.word == "known_disease")
         self.cond_matrix = cm
         self.cond_listed = np.array([self._characterises(e, "conditions") for e in self.entries])
         self._unlisted_log = unlisted
 
     def condition_loglr(self, present: frozenset) -> np.ndarray:
-        """log10 LR of the known condition list: the strongest listed condition present,
-        else the unlisted LR for entries that a listed condition raises (none present)."""
+        """log10 LR of the known condition list: the strongest listed condition present (with
+        the prior lift of a disease the patient is known to have), else the unlisted LR for
+        entries that a listed condition raises (none present)."""
         if present:
             cols = [vocab.CONDITIONS.index(c) for c in present]
             sub = self.cond_matrix[:, cols]

@@ -22,7 +22,8 @@ CONDITIONS: Final = (
     "acromegaly", "ochronosis", "hypophosphatasia", "osteoarthritis", "ankylosing_spondylitis",
     "dish", "werner_syndrome", "leprosy", "fibrodysplasia_ossificans_progressiva",
 )
-# Boolean findings; renal_failure and dialysis only enter through the mineral-status finding.
+# Boolean findings; renal_failure and dialysis enter through the mineral-status finding (and
+# renal failure known absent beside known laboratory values as the `renal_failure` finding).
 BOOLEANS: Final = (
     "renal_failure", "dialysis", "trauma", "surgery", "burns", "paraplegia", "head_injury",
     "injections", "calcium_gluconate", "tumor_treated", "family_history", "endemic_exposure",
@@ -54,6 +55,9 @@ VARIABLES: Final[dict[str, tuple[str, ...]]] = {
     "limb_level": LIMB_LEVELS,
     "weeks_since_onset": tuple(b for b, _ in WEEK_BANDS),
     "conditions": CONDITIONS,
+    # renal failure known absent while the mineral state comes from the laboratory values;
+    # scored through the mineral profiles' `no_renal_failure` (findings.findings)
+    "renal_failure": ("false",),
     **{b: ("true", "false") for b in BOOLEANS if b not in ("renal_failure", "dialysis")},
 }
 # Variables where a value the documents do not list for a diagnosis (that lists at least one
