@@ -44,3 +44,19 @@ def document(key: str) -> str:
 def quoted(key: str, quote: str) -> bool:
     """The quote occurs verbatim (after normalisation) in document `key`."""
     return normalise(quote) in document(key)
+
+
+def name_key(name: str) -> str:
+    """A diagnosis name as compared with the documents' names: lower case, possessive 's and
+    punctuation dropped ("Wilson's disease" -> "wilson disease", "Milk-alkali" -> "milk alkali")."""
+    name = re.sub(r"['’]s\b", "", name.lower())
+    return " ".join(re.sub(r"[^a-z0-9]+", " ", name).split())
+
+
+def entries_named(kb, names) -> set[str]:
+    """Ids of the knowledge-base entries whose id, name or a synonym is one of `names`."""
+    index: dict[str, set[str]] = {}
+    for e in kb.entries:
+        for n in (e.id.replace("_", " "), e.name, *e.synonyms):
+            index.setdefault(name_key(n), set()).add(e.id)
+    return set().union(*(index.get(name_key(n), set()) for n in names))

@@ -229,3 +229,24 @@ def test_an_expert_estimate_without_its_quote_is_rejected(tmp_path):
     f.write_text(text.replace(line, line.rsplit(", \"", 1)[0] + "]", 1))
     with pytest.raises(KBError, match="must quote"):
         load_kb(str(kb_dir))
+
+
+# The verbatim item names of Dalinka & Melchior Tables I and II (the generic headings
+# Miscellaneous, Familial, Arterial, Venous, Age and Collagen vascular disease left out).
+TABLE_ITEM_NAMES = [
+    "Primary hyperparathyroidism", "Milk alkali syndrome", "Vitamin D intoxication",
+    "Secondary hyperparathyroidism", "Tumoral calcinosis", "Scleroderma",
+    "Mixed connective tissue disease", "Dermatomyositis", "Systemic lupus erythematosus", "Gout",
+    "Calcium pyrophosphate deposition disease", "Hydroxyapatite deposition disease",
+    "Pseudo and pseudo pseudohypoparathyroidism", "Werner's syndrome", "Cystercercosis", "Loa loa",
+    "Dracunculosis", "Leprosy", "Intramuscular injections", "Calcium gluconate", "Fat necrosis",
+    "Ehlers-Danlos syndrome", "Pseudoxanthoma elasticum", "Myositis ossificans progressiva",
+    "Myositis ossificans circumscripta", "Following central nervous system trauma",
+    "Wilson's disease", "Hemochromatosis", "Acromegaly", "Ochronosis", "Hypophosphatasia",
+    "Hemophilia", "Osteoarthritis",
+]
+
+
+@pytest.mark.parametrize("name", TABLE_ITEM_NAMES)
+def test_every_table_item_name_is_an_entry_name_or_synonym(name):
+    assert ddx_seeds.entries_named(KB, [name]), f"{name!r} is no entry's id, name or synonym"
