@@ -1,14 +1,18 @@
-"""Benchmark calcvision on radiographs from an independently written X-ray simulator.
+"""Benchmark calcvision on radiographs from independently written X-ray simulators.
 
 Usage:
     PYTHONPATH=. .venv/bin/python scripts/bench_other_simulator.py --per-class 20 --seed 1 \
-        --out runs/other_sim [--model PATH] [--workers 2] [--montage PNG] [--keep]
+        --out runs/other_sim [--simulator other|third] [--model PATH] [--workers 2] \
+        [--montage PNG] [--keep]
 
 What it measures: how well the shipped (or given) model classifies the seven morphology
-classes of shared/spec/patterns.md on images it has never seen the like of. The renderer, the
-package scripts/other_simulator/, is written from physics and patterns.md only; it imports
-nothing from calcvision and shares no code or parameters with calcvision's phantoms. Parameter
-ranges (each with its source) live in scripts/other_simulator/ranges.yaml.
+classes of shared/spec/patterns.md on images it has never seen the like of. Each renderer
+is a package written by a separate session from physics and patterns.md only, without
+reading calcvision's phantoms or the other renderer; it imports nothing from calcvision and
+its parameter ranges (each with its source) live in its own ranges.yaml:
+scripts/other_simulator/ (analytic projection of limb geometry; `--simulator other`, the
+default) and scripts/third_simulator/ (material volumes projected with a polychromatic
+spectrum, then a vendor-like processing chain; `--simulator third`).
 
 This command renders the images (in a pool) as DX/CR DICOM under --out/images, writes
 manifest.csv (truth: class, lesion box), runs the CLI `calcvision infer` on the folder, and
@@ -26,22 +30,19 @@ import subprocess
 import sys
 import time
 from collections import Counter
-from functools import partial
+from functools import lru_cache, partial
 from multiprocessing import Pool
 from pathlib import Path
 
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from other_simulator.case import render_case
-from other_simulator.dicom_files import (
-    LEDGER_NAME,
-    cleanup_images,
-    image_name,
-    prepare_images_dir,
-    write_dicom,
-)
-from other_simulator.params import Cfg, load_cfg
+import importlib
+
+# the harness's file plumbing (names, ledger, cleanup); each renderer writes its own DICOM
+from other_simulator.dicom_files import LEDGER_NAME, cleanup_images, image_name, prepare_images_dir
+
+SIMULATORS = {"other": "other_simulator", "third": "third_simulator"}
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
@@ -52,9 +53,19 @@ from calcvision.model.evaluate import wilson_interval
 
 # ---------------------------------------------------------------------------- rendering
 
-def render_and_write(job: tuple[int, int, str], images: Path, cfg: Cfg) -> dict:
+@lru_cache(maxsize=None)
+def load_simulator(name: str) -> tuple:
+    """(render_case, write_dicom, cfg) of the renderer package SIMULATORS[name]."""
+    pkg = SIMULATORS[name]
+    cfg = importlib.import_module(f"{pkg}.params").load_cfg()
+    return (importlib.import_module(f"{pkg}.case").render_case,
+            importlib.import_module(f"{pkg}.dicom_files").write_dicom, cfg)
+
+
+def render_and_write(job: tuple[int, int, str], images: Path, simulator: str) -> dict:
     """Worker: render case `index` of class `label`, write it under images/, return its row."""
     seed, index, label = job
+    render_case, write_dicom, cfg = load_simulator(simulator)
     case = render_case(seed, index, label, cfg)
     name = image_name(index)
     uid = write_dicom(images / name, case, seed, index)
@@ -184,10 +195,11 @@ def write_montage(png: Path, images: Path, rows: list[dict], classes: list[str],
             r = rc[rep]
             ds = pydicom.dcmread(images / r["name"])
             a = ds.pixel_array.astype(np.float32)
+            top = float((1 << int(ds.BitsStored)) - 1)
             if ds.PhotometricInterpretation == "MONOCHROME1":
-                a = 4095 - a
+                a = top - a
             f = tile_h / a.shape[0]
-            small = Image.fromarray(np.clip(a / 4095 * 255, 0, 255).astype(np.uint8)).resize(
+            small = Image.fromarray(np.clip(a / top * 255, 0, 255).astype(np.uint8)).resize(
                 (max(1, int(a.shape[1] * f)), tile_h), Image.LANCZOS).convert("RGB")
             dr = ImageDraw.Draw(small)
             if r["box"]:
@@ -218,6 +230,8 @@ def write_montage(png: Path, images: Path, rows: list[dict], classes: list[str],
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     """Command line."""
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--simulator", choices=sorted(SIMULATORS), default="other",
+                    help="renderer package: other = scripts/other_simulator, third = scripts/third_simulator")
     ap.add_argument("--per-class", type=int, default=20, help="images per class (7 classes)")
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--out", type=Path, required=True, help="output folder (images/, manifest.csv, results/)")
@@ -231,8 +245,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 def main(argv: list[str] | None = None) -> int:
     """Render, write, infer, score."""
     args = parse_args(argv)
-    cfg = load_cfg()
-    classes = list(cfg["classes"]["value"])
+    classes = list(load_simulator(args.simulator)[2]["classes"]["value"])
     out = args.out.resolve()
     images = out / "images"
     ledger = out / LEDGER_NAME
@@ -247,7 +260,7 @@ def main(argv: list[str] | None = None) -> int:
     ledger.write_text("\n".join(names) + "\n")  # before writing, so a crash leaves no unowned file
 
     t0 = time.perf_counter()
-    work = partial(render_and_write, images=images, cfg=cfg)
+    work = partial(render_and_write, images=images, simulator=args.simulator)
     procs = max(1, args.workers)
     if procs > 1:
         with Pool(procs) as pool:
@@ -262,7 +275,7 @@ def main(argv: list[str] | None = None) -> int:
     t_infer = time.perf_counter() - t1
 
     found = read_results(out / "results", rows)
-    print(f"other-simulator benchmark: seed {args.seed}, {args.per_class} per class, model "
+    print(f"{args.simulator}-simulator benchmark ({SIMULATORS[args.simulator]}): seed {args.seed}, {args.per_class} per class, model "
           f"{args.model or '(shipped default)'}")
     for line in score(rows, found, classes):
         print(line)
