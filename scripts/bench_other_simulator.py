@@ -169,13 +169,13 @@ def score(rows: list[dict], found: dict[str, dict], classes: list[str]) -> list[
 # ---------------------------------------------------------------------------- montage / manifest
 
 def write_manifest(path: Path, rows: list[dict], seed: int) -> None:
-    """manifest.csv: path,label,seed,spacing_mm,x0,y0,x1,y1 (box empty for none)."""
+    """manifest.csv: path,label,seed,spacing_mm,x0,y0,x1,y1 (box empty for none),kind (body part)."""
     with open(path, "w", newline="", encoding="utf-8") as f:
         w = csv.writer(f)
-        w.writerow(["path", "label", "seed", "spacing_mm", "x0", "y0", "x1", "y1"])
+        w.writerow(["path", "label", "seed", "spacing_mm", "x0", "y0", "x1", "y1", "kind"])
         for r in rows:
             box = list(r["box"]) if r["box"] else ["", "", "", ""]
-            w.writerow([f"images/{r['name']}", r["label"], seed, r["spacing"], *box])
+            w.writerow([f"images/{r['name']}", r["label"], seed, r["spacing"], *box, r["kind"]])
 
 
 def write_montage(png: Path, images: Path, rows: list[dict], classes: list[str], max_rows: int = 2) -> None:

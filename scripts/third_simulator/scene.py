@@ -84,6 +84,17 @@ class Scene:
                 self.maps[name][sl] += c
 
     # ----------------------------------------------------------------- bones
+    def _sub_window(self, prim, sl: tuple[slice, slice]):
+        """(slices of prim's pixel window relative to the window `sl`, X mm, Y mm), or None
+        when prim lies outside the image."""
+        pw = self.grid.window(prim.bbox())
+        if pw is None:
+            return None
+        psl, PX, PY = pw
+        sub = (slice(psl[0].start - sl[0].start, psl[0].stop - sl[0].start),
+               slice(psl[1].start - sl[1].start, psl[1].stop - sl[1].start))
+        return sub, PX, PY
+
     def add_bone(self, name: str, pieces: list[Piece], tex: list[TrabTile], axis: float,
                  rng: np.random.Generator, density: float = 1.0, lesion: bool = False) -> None:
         """Smooth union of cortical shells with a trabecular core (mm of cortical-bone equivalent)."""
@@ -98,12 +109,10 @@ class Scene:
         I6 = np.zeros(shape, F32)
         B6 = np.zeros(shape, F32)
         for p in solid:
-            pw = self.grid.window(p.prim.bbox())
+            pw = self._sub_window(p.prim, sl)
             if pw is None:
                 continue
-            psl, PX, PY = pw
-            sub = (slice(psl[0].start - sl[0].start, psl[0].stop - sl[0].start),
-                   slice(psl[1].start - sl[1].start, psl[1].stop - sl[1].start))
+            sub, PX, PY = pw
             if isinstance(p.prim, Capsule):
                 o, t = p.prim.chord(PX, PY, want_t=True)
                 c0, c1 = p.cortex if isinstance(p.cortex, tuple) else (p.cortex, p.cortex)
@@ -128,12 +137,10 @@ class Scene:
         bvf = np.where(I6 > 0, B6 / np.maximum(I6, F32(1e-20)), F32(0.0))
         for p in pieces:
             if p.hole:
-                pw = self.grid.window(p.prim.bbox())
+                pw = self._sub_window(p.prim, sl)
                 if pw is None:
                     continue
-                psl, PX, PY = pw
-                sub = (slice(psl[0].start - sl[0].start, psl[0].stop - sl[0].start),
-                       slice(psl[1].start - sl[1].start, psl[1].stop - sl[1].start))
+                sub, PX, PY = pw
                 h = p.prim.chord(PX, PY)
                 O[sub] -= F32(0.85) * h
                 I[sub] -= h
