@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import importlib
 import json
 import os
 import subprocess
@@ -37,8 +38,6 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-import importlib
-
 # the harness's file plumbing (names, ledger, cleanup); each renderer writes its own DICOM
 from other_simulator.dicom_files import LEDGER_NAME, cleanup_images, image_name, prepare_images_dir
 
