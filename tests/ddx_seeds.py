@@ -53,10 +53,17 @@ def name_key(name: str) -> str:
     return " ".join(re.sub(r"[^a-z0-9]+", " ", name).split())
 
 
+@lru_cache(maxsize=4)
+def _name_index(entries: tuple) -> dict[str, set[str]]:
+    """name key -> entry ids, for entries given as (id, name, synonyms) tuples."""
+    index: dict[str, set[str]] = {}
+    for eid, name, synonyms in entries:
+        for n in (eid.replace("_", " "), name, *synonyms):
+            index.setdefault(name_key(n), set()).add(eid)
+    return index
+
+
 def entries_named(kb, names) -> set[str]:
     """Ids of the knowledge-base entries whose id, name or a synonym is one of `names`."""
-    index: dict[str, set[str]] = {}
-    for e in kb.entries:
-        for n in (e.id.replace("_", " "), e.name, *e.synonyms):
-            index.setdefault(name_key(n), set()).add(e.id)
+    index = _name_index(tuple((e.id, e.name, e.synonyms) for e in kb.entries))
     return set().union(*(index.get(name_key(n), set()) for n in names))
