@@ -177,6 +177,17 @@ def write_manifest(path: Path, rows: list[dict], seed: int) -> None:
             w.writerow([f"images/{r['name']}", r["label"], seed, r["spacing"], *box, r["kind"]])
 
 
+def write_local_manifest(path: Path, rows: list[dict]) -> None:
+    """local_manifest.csv in calcvision's local-dataset format: path,label,roi_x0..roi_y1,spacing_mm
+    (the lesion box as the ROI; none images without one)."""
+    with open(path, "w", newline="", encoding="utf-8") as f:
+        w = csv.writer(f)
+        w.writerow(["path", "label", "roi_x0", "roi_y0", "roi_x1", "roi_y1", "spacing_mm"])
+        for r in rows:
+            box = list(r["box"]) if r["box"] else ["", "", "", ""]
+            w.writerow([f"images/{r['name']}", r["label"], *box, r["spacing"]])
+
+
 def write_montage(png: Path, images: Path, rows: list[dict], classes: list[str], max_rows: int = 2) -> None:
     """One tile per class (up to max_rows per class), displayed as a radiograph (MONOCHROME1
     inverted back), 8 bit, true box in red, label on top."""
@@ -238,6 +249,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     ap.add_argument("--workers", type=int, default=2, help="render processes and infer --workers")
     ap.add_argument("--montage", type=Path, default=None, help="write a PNG with one image per class")
     ap.add_argument("--keep", action="store_true", help="keep the DICOM folder")
+    ap.add_argument("--render-only", action="store_true",
+                    help="render and keep the images, write local_manifest.csv (calcvision's local-dataset "
+                         "format, for `calcvision train data.local.path=...`), run no inference")
     return ap.parse_args(argv)
 
 
@@ -268,6 +282,10 @@ def main(argv: list[str] | None = None) -> int:
         rows = [work(j) for j in jobs]
     t_render = time.perf_counter() - t0
     write_manifest(out / "manifest.csv", rows, args.seed)
+    if args.render_only:
+        write_local_manifest(out / "local_manifest.csv", rows)
+        print(f"rendered {len(rows)} images in {t_render:.1f} s; training manifest: {out / 'local_manifest.csv'}")
+        return 0
 
     t1 = time.perf_counter()
     run_infer(images, out / "results", max(args.workers, 0), args.model, out / "infer.log")

@@ -74,3 +74,22 @@ def test_dicom_reads_back_with_photometric_and_spacing(cases, tmp_path):
         assert [float(v) for v in ds.PixelSpacing] == pytest.approx([case["spacing"]] * 2, abs=1e-4)
         np.testing.assert_array_equal(ds.pixel_array, case["pixels"])
     assert {c["mono1"] for _, c in cases.values()} == {True, False}  # seed 5 writes both photometrics
+
+
+def test_render_only_writes_a_local_dataset_that_calcvision_train_reads(tmp_path):
+    """`--render-only` keeps the images and writes local_manifest.csv in calcvision's
+    local-dataset format: every row scans, its ROI is the truth box, and no inference runs."""
+    import bench_other_simulator as bench
+
+    from calcvision.model.data import scan_local
+
+    out = tmp_path / "os"
+    assert bench.main(["--per-class", "1", "--seed", str(SEED), "--out", str(out), "--render-only",
+                       "--workers", "1"]) == 0
+    rows = scan_local(out / "local_manifest.csv")
+    assert [r.label for r in rows] == CLASSES
+    assert not (out / "results").exists()
+    for i, (r, label) in enumerate(zip(rows, CLASSES)):
+        box = render_case(SEED, i, label, CFG)["box"]
+        assert r.roi == (tuple(box) if box else None), label
+        assert r.path.is_file()
