@@ -127,12 +127,17 @@ def test_csv_manifest_dataset_with_dicom_and_roi_trains(tmp_path):
             write_radiograph(tmp_path / name, (big * 4095).astype(np.uint16), spacing_mm=(0.2, 0.2), bits_stored=12)
             rows.append({"path": name, "label": label, "roi_x0": 50, "roi_y0": 30, "roi_x1": 146, "roi_y1": 126,
                          "spacing_mm": 0.3 if i == 0 else ""})
-    with open(tmp_path / "manifest.csv", "w", newline="") as fh:
-        w = csv.DictWriter(fh, fieldnames=list(rows[0]))
-        w.writeheader()
-        w.writerows(rows)
-    res = train(_cfg(tmp_path, *LOCAL, f"data.local.path={tmp_path}/manifest.csv"), log=lambda s: None)
-    assert load_model(res["model"]).meta["training"]["data"]["local"]["images"] == 15
+    # two manifests given as a list are one dataset (the shipped config's two simulators)
+    for name, part in (("a.csv", rows[::2]), ("b.csv", rows[1::2])):
+        with open(tmp_path / name, "w", newline="") as fh:
+            w = csv.DictWriter(fh, fieldnames=list(rows[0]))
+            w.writeheader()
+            w.writerows(part)
+    local = f"data.local={{path: [{tmp_path}/a.csv, {tmp_path}/b.csv], val_fraction: 0.2, description: toy DICOMs}}"
+    res = train(_cfg(tmp_path, *LOCAL, local), log=lambda s: None)
+    meta = load_model(res["model"]).meta["training"]
+    assert meta["data"]["local"]["images"] == 15
+    assert meta["trained_on"] == "toy DICOMs"
 
 
 def _manifest(tmp_path, rows):

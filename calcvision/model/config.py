@@ -62,10 +62,18 @@ class PhantomConfig(_Strict):
 
 
 class LocalConfig(_Strict):
-    """A local dataset: a folder of class sub-folders or a CSV manifest."""
+    """A local dataset: a folder of class sub-folders or a CSV manifest, or a list of them (read
+    as one dataset, split per class together); ``description`` says what the images are and is
+    recorded as the model's ``trained_on``."""
 
-    path: str
+    path: str | list[str]
     val_fraction: float = 0.2
+    description: Optional[str] = None
+
+    @property
+    def paths(self) -> list[str]:
+        """The dataset paths as a list."""
+        return [self.path] if isinstance(self.path, str) else list(self.path)
 
 
 class MiningConfig(_Strict):

@@ -53,7 +53,7 @@ class CalcDataModule(pl.LightningDataModule):
         mpp, keep = cfg.model.mm_per_pixel, max(d.keep_px, cfg.model.tile_px)
         desc: dict[str, Any] = {}
         if d.local is not None:
-            rows = scan_local(d.local.path)
+            rows = [row for path in d.local.paths for row in scan_local(path)]
             items = local_items(rows, mpp, keep)
             tr, va = stratified_split(items, d.local.val_fraction, cfg.seed)
             self.train_items += tr

@@ -44,6 +44,13 @@ def _init_from(module: CalcLightningModule, path: str, cfg: TrainConfig) -> None
     module.net.load_state_dict(src.net.state_dict())
 
 
+def _trained_on(cfg: TrainConfig) -> str:
+    """The model's data in words: phantoms, the local dataset's description, or both."""
+    if cfg.data.local is None:
+        return "synthetic phantoms only"
+    return (cfg.data.local.description or "local dataset") + (" + phantoms" if cfg.data.phantoms else "")
+
+
 def train(cfg: TrainConfig, log: Any = print) -> dict[str, Any]:
     """Run the whole training recipe of ``cfg``; returns a summary (paths, metrics, times)."""
     t0, c0 = time.perf_counter(), _cpu_seconds()
@@ -114,7 +121,7 @@ def train(cfg: TrainConfig, log: Any = print) -> dict[str, Any]:
         "data_s": round(t_data, 1),
         "fit_s": round(t_fit, 1),
         "torch": torch.__version__,
-        "trained_on": "synthetic phantoms only" if cfg.data.local is None else "local dataset" + (" + phantoms" if cfg.data.phantoms else ""),
+        "trained_on": _trained_on(cfg),
     }
     meta = make_meta(mm_per_pixel=m.mm_per_pixel, tile_px=m.tile_px, arch=m.arch, arch_kwargs=m.arch_kwargs,
                      temperature=temperature, image_calibration=image_cal, tta_tiles=m.tta_tiles, training=training,
