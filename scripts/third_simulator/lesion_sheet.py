@@ -57,7 +57,7 @@ def render(scene: Scene, rng: np.random.Generator, cfg: dict, kind: str) -> dict
     Lax = math.dist(limb["a"], limb["b"])
     ang = math.atan2(by - ay, bx - ax)
     ext = min(logu(rng, c["length_mm"]), (t1 - t0) * Lax)
-    ua = float(rng.uniform(t0 * Lax, t1 * Lax - ext))
+    ua = float(rng.uniform(t0 * Lax, max(t0 * Lax, t1 * Lax - ext)))  # equal bounds may round the wrong way
     ub = ua + ext
     rs_max = max(limb["r"]) + 5
     corners = [(ax + ca * math.cos(ang) + d * -math.sin(ang), ay + ca * math.sin(ang) + d * math.cos(ang))
