@@ -24,6 +24,7 @@ from calcvision.patterns import CLASSES
 TINY = [
     "model.mm_per_pixel=0.5", "model.tile_px=64", "data.keep_px=160", "data.batch_size=32", "data.num_workers=0",
     "data.generate_workers=2", "trainer.log_every_n_steps=5", "trainer.max_time=null", "threads=1",
+    "data.local=null",  # the shipped config's rendered simulator images are not in a fresh checkout
 ]
 
 
