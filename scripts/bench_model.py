@@ -34,7 +34,7 @@ from calcvision.model.preprocess import normalise_tile, resample_to_scale, tile_
 from calcvision.model.train import train  # noqa: E402
 
 QUICK = ["data.phantoms.train_per_class=8", "data.phantoms.val_per_class=3", "evaluate.phantoms_per_class=4",
-         "data.crops_per_epoch=128", "trainer.max_epochs=1", "data.batch_size=32"]
+         "data.crops_per_epoch=128", "trainer.max_epochs=1", "data.batch_size=32", "data.local=null"]
 
 
 def time_shipped_plate(model, plate: np.ndarray, spacing: float, repeats: int) -> float:
