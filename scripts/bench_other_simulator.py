@@ -167,25 +167,30 @@ def score(rows: list[dict], found: dict[str, dict], classes: list[str]) -> list[
 
 # ---------------------------------------------------------------------------- montage / manifest
 
-def write_manifest(path: Path, rows: list[dict], seed: int) -> None:
-    """manifest.csv: path,label,seed,spacing_mm,x0,y0,x1,y1 (box empty for none),kind (body part)."""
+def _write_csv(path: Path, header: list[str], rows: list[list]) -> None:
+    """One CSV with a header row."""
     with open(path, "w", newline="", encoding="utf-8") as f:
         w = csv.writer(f)
-        w.writerow(["path", "label", "seed", "spacing_mm", "x0", "y0", "x1", "y1", "kind"])
-        for r in rows:
-            box = list(r["box"]) if r["box"] else ["", "", "", ""]
-            w.writerow([f"images/{r['name']}", r["label"], seed, r["spacing"], *box, r["kind"]])
+        w.writerow(header)
+        w.writerows(rows)
+
+
+def _box_cells(r: dict) -> list:
+    """x0, y0, x1, y1 of the lesion box, or four empty cells for a lesion-free image."""
+    return list(r["box"]) if r["box"] else ["", "", "", ""]
+
+
+def write_manifest(path: Path, rows: list[dict], seed: int) -> None:
+    """manifest.csv: path,label,seed,spacing_mm,x0,y0,x1,y1 (box empty for none),kind (body part)."""
+    _write_csv(path, ["path", "label", "seed", "spacing_mm", "x0", "y0", "x1", "y1", "kind"],
+               [[f"images/{r['name']}", r["label"], seed, r["spacing"], *_box_cells(r), r["kind"]] for r in rows])
 
 
 def write_local_manifest(path: Path, rows: list[dict]) -> None:
     """local_manifest.csv in calcvision's local-dataset format: path,label,roi_x0..roi_y1,spacing_mm
     (the lesion box as the ROI; none images without one)."""
-    with open(path, "w", newline="", encoding="utf-8") as f:
-        w = csv.writer(f)
-        w.writerow(["path", "label", "roi_x0", "roi_y0", "roi_x1", "roi_y1", "spacing_mm"])
-        for r in rows:
-            box = list(r["box"]) if r["box"] else ["", "", "", ""]
-            w.writerow([f"images/{r['name']}", r["label"], *box, r["spacing"]])
+    _write_csv(path, ["path", "label", "roi_x0", "roi_y0", "roi_x1", "roi_y1", "spacing_mm"],
+               [[f"images/{r['name']}", r["label"], *_box_cells(r), r["spacing"]] for r in rows])
 
 
 def write_montage(png: Path, images: Path, rows: list[dict], classes: list[str], max_rows: int = 2) -> None:
