@@ -3,7 +3,9 @@
 Usage:
     PYTHONPATH=. .venv/bin/python scripts/bench_other_simulator.py --per-class 20 --seed 1 \
         --out runs/other_sim [--simulator other|third] [--model PATH] [--workers 2] \
-        [--montage PNG] [--keep]
+        [--montage PNG] [--keep | --render-only]
+    PYTHONPATH=. .venv/bin/python scripts/bench_other_simulator.py --images runs/kept --out runs/scored \
+        [--simulator ...] [--model PATH]      # score another model on the images a run kept
 
 What it measures: how well the shipped (or given) model classifies the seven morphology
 classes of shared/spec/patterns.md on images it has never seen the like of. Each renderer
@@ -254,10 +256,61 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     ap.add_argument("--workers", type=int, default=2, help="render processes and infer --workers")
     ap.add_argument("--montage", type=Path, default=None, help="write a PNG with one image per class")
     ap.add_argument("--keep", action="store_true", help="keep the DICOM folder")
+    ap.add_argument("--images", type=Path, default=None,
+                    help="score the images a previous run kept (its --out, holding images/ and manifest.csv: "
+                         "--keep or --render-only) instead of rendering; --simulator, --per-class, --seed "
+                         "are then those of that run")
     ap.add_argument("--render-only", action="store_true",
                     help="render and keep the images, write local_manifest.csv (calcvision's local-dataset "
                          "format, for `calcvision train data.local.path=...`), run no inference")
     return ap.parse_args(argv)
+
+
+def infer_and_report(args: argparse.Namespace, classes: list[str], images: Path, out: Path, rows: list[dict],
+                     what: str) -> float:
+    """Run calcvision infer on images/ into out/results, print the scores; return the infer time (s)."""
+    t1 = time.perf_counter()
+    run_infer(images, out / "results", max(args.workers, 0), args.model, out / "infer.log")
+    t_infer = time.perf_counter() - t1
+    found = read_results(out / "results", rows)
+    print(f"{args.simulator}-simulator benchmark ({SIMULATORS[args.simulator]}): {what}, model "
+          f"{args.model or '(shipped default)'}")
+    for line in score(rows, found, classes):
+        print(line)
+    return t_infer
+
+
+def read_kept_rows(kept: Path) -> list[dict]:
+    """The rows of a kept run (kept/manifest.csv), each with the SOP UID and photometric of its file."""
+    import pydicom
+    rows = []
+    with open(kept / "manifest.csv", newline="", encoding="utf-8") as f:
+        for m in csv.DictReader(f):
+            path = kept / m["path"]
+            ds = pydicom.dcmread(path, stop_before_pixels=True,
+                                 specific_tags=["SOPInstanceUID", "PhotometricInterpretation"])
+            box = tuple(int(m[c]) for c in ("x0", "y0", "x1", "y1")) if m["x0"] else None
+            rows.append({"name": path.name, "label": m["label"], "spacing": float(m["spacing_mm"]), "box": box,
+                         "uid": str(ds.SOPInstanceUID), "kind": m["kind"],
+                         "mono1": ds.PhotometricInterpretation == "MONOCHROME1"})
+    return rows
+
+
+def score_kept(args: argparse.Namespace, classes: list[str], out: Path) -> int:
+    """--images: infer and score the images of a kept run; its files are only read."""
+    kept = args.images.resolve()
+    try:
+        rows = read_kept_rows(kept)
+    except (OSError, KeyError, ValueError) as e:
+        print(f"error: --images {kept}: not a kept run of this script ({e})", file=sys.stderr)
+        return 2
+    if out == kept:
+        print("error: --out must differ from --images (the kept run is only read)", file=sys.stderr)
+        return 2
+    out.mkdir(parents=True, exist_ok=True)
+    t_infer = infer_and_report(args, classes, kept / "images", out, rows, f"images of {kept}")
+    print(f"wall time: infer {t_infer:.1f} s ({t_infer / len(rows):.2f} s/image)")
+    return 0
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -265,6 +318,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     classes = list(load_simulator(args.simulator)[2]["classes"]["value"])
     out = args.out.resolve()
+    if args.images is not None:
+        return score_kept(args, classes, out)
     images = out / "images"
     ledger = out / LEDGER_NAME
     try:
@@ -292,15 +347,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"rendered {len(rows)} images in {t_render:.1f} s; training manifest: {out / 'local_manifest.csv'}")
         return 0
 
-    t1 = time.perf_counter()
-    run_infer(images, out / "results", max(args.workers, 0), args.model, out / "infer.log")
-    t_infer = time.perf_counter() - t1
-
-    found = read_results(out / "results", rows)
-    print(f"{args.simulator}-simulator benchmark ({SIMULATORS[args.simulator]}): seed {args.seed}, {args.per_class} per class, model "
-          f"{args.model or '(shipped default)'}")
-    for line in score(rows, found, classes):
-        print(line)
+    t_infer = infer_and_report(args, classes, images, out, rows, f"seed {args.seed}, {args.per_class} per class")
     print(f"wall time: render {t_render:.1f} s ({t_render / len(rows):.2f} s/image, "
           f"{procs} process(es)), infer {t_infer:.1f} s ({t_infer / len(rows):.2f} s/image)")
     print(f"manifest: {out / 'manifest.csv'}   results: {out / 'results' / 'results.csv'}")

@@ -93,3 +93,24 @@ def test_render_only_writes_a_local_dataset_that_calcvision_train_reads(tmp_path
         box = render_case(SEED, i, label, CFG)["box"]
         assert r.roi == (tuple(box) if box else None), label
         assert r.path.is_file()
+
+
+def test_kept_images_are_read_back_for_scoring_and_bad_folders_are_refused(tmp_path):
+    """`--images DIR` scores a kept run without rendering: its rows (truth, box, SOP UID,
+    photometric) come back from DIR/manifest.csv and the files; a folder that is not a kept run,
+    or an --out equal to it, exits 2 before any inference."""
+    import bench_other_simulator as bench
+
+    out = tmp_path / "kept"
+    assert bench.main(["--per-class", "1", "--seed", str(SEED), "--out", str(out), "--render-only",
+                       "--workers", "1"]) == 0
+    rows = bench.read_kept_rows(out)
+    assert [r["label"] for r in rows] == CLASSES
+    for i, (r, label) in enumerate(zip(rows, CLASSES)):
+        case = render_case(SEED, i, label, CFG)
+        assert r["box"] == (tuple(case["box"]) if case["box"] else None), label
+        assert r["uid"] == pydicom.dcmread(out / "images" / r["name"]).SOPInstanceUID
+        assert r["mono1"] == case["mono1"]
+    assert bench.main(["--images", str(out), "--out", str(out)]) == 2
+    assert bench.main(["--images", str(tmp_path / "nothing"), "--out", str(tmp_path / "r")]) == 2
+    assert not (tmp_path / "r").exists()
