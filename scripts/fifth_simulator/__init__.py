@@ -1,0 +1,1 @@
+"""Fifth radiograph simulator: statistical anatomy in the line-integral domain."""
