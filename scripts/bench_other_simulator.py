@@ -10,11 +10,14 @@ Usage:
 What it measures: how well the shipped (or given) model classifies the seven morphology
 classes of shared/spec/patterns.md on images it has never seen the like of. Each renderer
 is a package written by a separate session from physics and patterns.md only, without
-reading calcvision's phantoms or the other renderer; it imports nothing from calcvision and
+reading calcvision's phantoms or the other renderers; it imports nothing from calcvision and
 its parameter ranges (each with its source) live in its own ranges.yaml:
 scripts/other_simulator/ (analytic projection of limb geometry; `--simulator other`, the
-default) and scripts/third_simulator/ (material volumes projected with a polychromatic
-spectrum, then a vendor-like processing chain; `--simulator third`).
+default), scripts/third_simulator/ (material volumes projected with a polychromatic
+spectrum, then a vendor-like processing chain; `--simulator third`), scripts/fourth_simulator/
+(cone-beam projection of implicit-surface anatomy: magnification, focal-spot penumbra, CR or
+flat-panel detector; `--simulator fourth`) and scripts/fifth_simulator/ (statistical anatomy in
+the line-integral domain with real-world clutter such as hardware and casts; `--simulator fifth`).
 
 This command renders the images (in a pool) as DX/CR DICOM under --out/images, writes
 manifest.csv (truth: class, lesion box), runs the CLI `calcvision infer` on the folder, and
@@ -43,7 +46,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 # the harness's file plumbing (names, ledger, cleanup); each renderer writes its own DICOM
 from other_simulator.dicom_files import LEDGER_NAME, cleanup_images, image_name, prepare_images_dir
 
-SIMULATORS = {"other": "other_simulator", "third": "third_simulator"}
+SIMULATORS = {"other": "other_simulator", "third": "third_simulator", "fourth": "fourth_simulator",
+              "fifth": "fifth_simulator"}
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
@@ -248,7 +252,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     """Command line."""
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--simulator", choices=sorted(SIMULATORS), default="other",
-                    help="renderer package: other = scripts/other_simulator, third = scripts/third_simulator")
+                    help="renderer package: scripts/<name>_simulator")
     ap.add_argument("--per-class", type=int, default=20, help="images per class (7 classes)")
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--out", type=Path, required=True, help="output folder (images/, manifest.csv, results/)")
