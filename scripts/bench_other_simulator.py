@@ -32,6 +32,7 @@ import csv
 import importlib
 import json
 import os
+import shutil
 import subprocess
 import sys
 import time
@@ -312,6 +313,7 @@ def score_kept(args: argparse.Namespace, classes: list[str], out: Path) -> int:
         print("error: --out must differ from --images (the kept run is only read)", file=sys.stderr)
         return 2
     out.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(kept / "manifest.csv", out / "manifest.csv")  # so that out/ is a whole run (compare_bench_runs.py)
     t_infer = infer_and_report(args, classes, kept / "images", out, rows, f"images of {kept}")
     print(f"wall time: infer {t_infer:.1f} s ({t_infer / len(rows):.2f} s/image)")
     return 0
