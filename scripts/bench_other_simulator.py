@@ -200,10 +200,51 @@ def write_local_manifest(path: Path, rows: list[dict]) -> None:
                [[f"images/{r['name']}", r["label"], *_box_cells(r), r["spacing"]] for r in rows])
 
 
+def display_values(path: Path) -> np.ndarray:
+    """The stored image of a DICOM file scaled to 0-1 of its bit depth, bright = dense
+    (MONOCHROME1 inverted back)."""
+    import pydicom
+    ds = pydicom.dcmread(path)
+    a = ds.pixel_array.astype(np.float32)
+    top = float((1 << int(ds.BitsStored)) - 1)
+    return (top - a if ds.PhotometricInterpretation == "MONOCHROME1" else a) / top
+
+
+def write_false_alarms(png: Path, images: Path, rows: list[dict], found: dict[str, dict], n: int = 24) -> int:
+    """Up to n lesion-free images called a lesion: each a 256-pixel crop around the box the model
+    reported (windowed to its own 1-99 %), with the call, its probability and the body part.
+    Returns how many were drawn."""
+    from PIL import Image, ImageDraw
+
+    hits = [(r, found[r["name"]]) for r in rows if r["label"] == "none" and r["name"] in found
+            and found[r["name"]].get("pattern") not in ("none", "", None)
+            and found[r["name"]].get("roi_x0") not in ("", None)][:n]
+    size, cols = 256, 6
+    sheet = Image.new("RGB", (size * cols, size * max(1, -(-len(hits) // cols))), (0, 0, 0))
+    for i, (r, row) in enumerate(hits):
+        a = display_values(images / r["name"])
+        x0, y0, x1, y1 = (float(row[c]) for c in ("roi_x0", "roi_y0", "roi_x1", "roi_y1"))
+        half = int(max(x1 - x0, y1 - y0, 200) * 0.8)
+        cx, cy = int((x0 + x1) / 2), int((y0 + y1) / 2)
+        ox, oy = max(0, cx - half), max(0, cy - half)
+        crop = a[oy:cy + half, ox:cx + half]
+        lo, hi = np.percentile(crop, [1, 99])
+        im = Image.fromarray((np.clip((crop - lo) / (hi - lo + 1e-9), 0, 1) * 255).astype(np.uint8))
+        f = size / max(crop.shape)
+        im = im.resize((max(1, int(crop.shape[1] * f)), max(1, int(crop.shape[0] * f)))).convert("RGB")
+        dr = ImageDraw.Draw(im)
+        dr.rectangle([(x0 - ox) * f, (y0 - oy) * f, (x1 - ox) * f, (y1 - oy) * f], outline=(255, 40, 40))
+        p = float(row.get(f"p_{row['pattern']}") or "nan")
+        dr.text((3, 3), f"{row['pattern']} {p:.2f} ({r['kind']})", fill=(255, 255, 0))
+        sheet.paste(im, ((i % cols) * size, (i // cols) * size))
+    png.parent.mkdir(parents=True, exist_ok=True)
+    sheet.save(png)
+    return len(hits)
+
+
 def write_montage(png: Path, images: Path, rows: list[dict], classes: list[str], max_rows: int = 2) -> None:
     """One tile per class (up to max_rows per class), displayed as a radiograph (MONOCHROME1
     inverted back), 8 bit, true box in red, label on top."""
-    import pydicom
     from PIL import Image, ImageDraw
 
     tile_h = 420
@@ -215,13 +256,9 @@ def write_montage(png: Path, images: Path, rows: list[dict], classes: list[str],
             if rep >= len(rc):
                 continue
             r = rc[rep]
-            ds = pydicom.dcmread(images / r["name"])
-            a = ds.pixel_array.astype(np.float32)
-            top = float((1 << int(ds.BitsStored)) - 1)
-            if ds.PhotometricInterpretation == "MONOCHROME1":
-                a = top - a
+            a = display_values(images / r["name"])
             f = tile_h / a.shape[0]
-            small = Image.fromarray(np.clip(a / top * 255, 0, 255).astype(np.uint8)).resize(
+            small = Image.fromarray(np.clip(a * 255, 0, 255).astype(np.uint8)).resize(
                 (max(1, int(a.shape[1] * f)), tile_h), Image.LANCZOS).convert("RGB")
             dr = ImageDraw.Draw(small)
             if r["box"]:
@@ -260,6 +297,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     ap.add_argument("--model", default=None, help="checkpoint passed to calcvision infer --model")
     ap.add_argument("--workers", type=int, default=2, help="render processes and infer --workers")
     ap.add_argument("--montage", type=Path, default=None, help="write a PNG with one image per class")
+    ap.add_argument("--false-alarms", type=Path, default=None,
+                    help="write a PNG of up to 24 lesion-free images called a lesion, cropped around the box reported")
     ap.add_argument("--keep", action="store_true", help="keep the DICOM folder")
     ap.add_argument("--images", type=Path, default=None,
                     help="score the images a previous run kept (its --out, holding images/ and manifest.csv: "
@@ -282,6 +321,9 @@ def infer_and_report(args: argparse.Namespace, classes: list[str], images: Path,
           f"{args.model or '(shipped default)'}")
     for line in score(rows, found, classes):
         print(line)
+    if args.false_alarms:
+        n = write_false_alarms(args.false_alarms, images, rows, found)
+        print(f"false alarms: {n} lesion-free images called a lesion drawn in {args.false_alarms}")
     return t_infer
 
 

@@ -97,8 +97,9 @@ def test_render_only_writes_a_local_dataset_that_calcvision_train_reads(tmp_path
 
 def test_kept_images_are_read_back_for_scoring_and_bad_folders_are_refused(tmp_path):
     """`--images DIR` scores a kept run without rendering: its rows (truth, box, SOP UID,
-    photometric) come back from DIR/manifest.csv and the files; a folder that is not a kept run,
-    or an --out equal to it, exits 2 before any inference."""
+    photometric) come back from DIR/manifest.csv and the files; `--false-alarms` draws the
+    lesion-free images called a lesion; a folder that is not a kept run, or an --out equal to
+    it, exits 2 before any inference."""
     import bench_other_simulator as bench
 
     out = tmp_path / "kept"
@@ -111,6 +112,13 @@ def test_kept_images_are_read_back_for_scoring_and_bad_folders_are_refused(tmp_p
         assert r["box"] == (tuple(case["box"]) if case["box"] else None), label
         assert r["uid"] == pydicom.dcmread(out / "images" / r["name"]).SOPInstanceUID
         assert r["mono1"] == case["mono1"]
+    # the false-alarm sheet draws exactly the lesion-free images the results call a lesion
+    none_row = rows[CLASSES.index("none")]
+    found = {r["name"]: {"pattern": "none", "roi_x0": ""} for r in rows}
+    found[none_row["name"]] = {"pattern": "sheet", "p_sheet": "0.8", "roi_x0": "10", "roi_y0": "20",
+                               "roi_x1": "90", "roi_y1": "60"}
+    png = tmp_path / "fa.png"
+    assert bench.write_false_alarms(png, out / "images", rows, found) == 1 and png.stat().st_size > 0
     assert bench.main(["--images", str(out), "--out", str(out)]) == 2
     assert bench.main(["--images", str(tmp_path / "nothing"), "--out", str(tmp_path / "r")]) == 2
     assert not (tmp_path / "r").exists()
