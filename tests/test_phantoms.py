@@ -125,6 +125,24 @@ def test_confuser_p_sets_that_confusers_probability_and_leaves_the_other_streams
             assert sc.params["display.gamma"] == base.params["display.gamma"]
 
 
+def test_burned_in_annotation_is_off_by_default_and_changes_only_the_rows_of_its_text():
+    """ranges.yaml's p 0 leaves the image as it was; confuser_p {annotation: 1} writes text
+    into the display values along one edge and nowhere else (the window is set before it)."""
+    from calcvision.phantoms.sample import form_image, process
+    for i in range(3):
+        base = draw_scene("none", 5, i, **SMALL)
+        off = draw_scene("none", 5, i, **SMALL, confuser_p={"annotation": 0.0})
+        on = draw_scene("none", 5, i, **SMALL, confuser_p={"annotation": 1.0})
+        assert base.annotation is None and off.annotation is None and on.annotation["text"]
+        log_img = form_image(on)
+        assert np.array_equal(form_image(base), log_img)  # the physics is untouched
+        a, b = process(off, log_img)[0], process(on, log_img)[0]
+        rows = np.flatnonzero((a != b).any(axis=1))
+        assert rows.size > 0, on.annotation
+        y, h = on.annotation["y"], on.annotation["height_px"]
+        assert rows.min() >= y - 1.6 * h - 2 and rows.max() <= y + 0.6 * h + 2, (rows.min(), rows.max(), on.annotation)
+
+
 @pytest.mark.parametrize("label", LESIONS)
 def test_lesion_size_in_mm_independent_of_pixel_spacing(label):
     # the same field (76.8 mm) at 0.2 mm and at 0.1 mm per pixel: the same lesion in mm

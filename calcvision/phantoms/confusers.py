@@ -1,6 +1,6 @@
 """Things that are not calcification but can look a little like it, drawn for every class
 independently of the label: skin folds, vessels, another limb at the field edge, a lead
-marker, collimator blades, anti-scatter grid lines."""
+marker, collimator blades, anti-scatter grid lines, burned-in annotation text."""
 
 from __future__ import annotations
 
@@ -151,3 +151,22 @@ def grid_lines(C: Section, grid: Grid) -> np.ndarray | None:
     n = grid.shape[1] if along_x else grid.shape[0]
     wave = 1 + np.float32(amp) * np.sin(np.arange(n, dtype=np.float32) * np.float32(2 * np.pi / period))
     return wave[None, :] if along_x else wave[:, None]
+
+
+def annotation_spec(C: Section, grid: Grid) -> dict | None:
+    """Burned-in annotation (view, body part, exposure) along a field edge, or None. Drawn
+    last from the confuser stream, so every other draw is the same with or without it; the
+    display chain writes it into the pixels (calcvision.phantoms.display.burn_in)."""
+    if not C("annotation"):
+        return None
+    rng = C.rng
+    words = list(C("annotation_words"))
+    text = " ".join(str(w) for w in rng.choice(words, size=int(rng.integers(1, 4))))
+    if rng.random() < 0.5:
+        text += f" {int(rng.integers(50, 91))}kV {rng.uniform(1, 40):.1f}mAs"
+    H, W = grid.shape
+    height = C("annotation_mm") / grid.spacing
+    x = int(rng.uniform(0.02, 0.5) * W)
+    y = int(rng.choice([rng.uniform(0.03, 0.12), rng.uniform(0.9, 0.98)]) * H + height)
+    return {"text": text, "height_px": float(height), "x": x, "y": min(y, H - 2),
+            "value": float(rng.choice([1.0, 0.0], p=[0.8, 0.2])), "font": int(rng.integers(0, 3))}

@@ -85,3 +85,20 @@ def quantise(unit: np.ndarray, bits_stored: int, range_used: float, offset_frac:
     lo = offset_frac * (1.0 - range_used) * top
     vals = np.rint(np.float32(lo) + unit * np.float32(range_used * top))
     return np.clip(vals, 0, top).astype(np.uint16)
+
+
+_FONTS = (cv2.FONT_HERSHEY_SIMPLEX, cv2.FONT_HERSHEY_DUPLEX, cv2.FONT_HERSHEY_PLAIN)
+
+
+def burn_in(img: np.ndarray, spec: dict | None) -> np.ndarray:
+    """Display values (0-1) with annotation text written over them (anti-aliased, white or
+    black), as a modality burns it into the pixels; ``spec`` from confusers.annotation_spec."""
+    if spec is None:
+        return img
+    font = _FONTS[spec["font"]]
+    thickness = max(1, int(round(spec["height_px"] / 10)))
+    scale = cv2.getFontScaleFromHeight(font, max(4, int(round(spec["height_px"]))), thickness)
+    ink = np.zeros(img.shape, np.uint8)
+    cv2.putText(ink, spec["text"], (spec["x"], spec["y"]), font, scale, 255, thickness, cv2.LINE_AA)
+    a = ink.astype(np.float32) / np.float32(255)
+    return (img * (1 - a) + np.float32(spec["value"]) * a).astype(np.float32)

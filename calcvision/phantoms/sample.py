@@ -18,8 +18,8 @@ from calcvision.patterns import CLASSES, NONE, class_index
 from calcvision.phantoms import display as dsp
 from calcvision.phantoms import physics
 from calcvision.phantoms.anatomy import Anatomy, anatomy_maps, draw_anatomy
-from calcvision.phantoms.confusers import (add_bony_confusers, add_soft_confusers, collimation_mask, grid_lines,
-                                           marker_line_integral)
+from calcvision.phantoms.confusers import (add_bony_confusers, add_soft_confusers, annotation_spec, collimation_mask,
+                                           grid_lines, marker_line_integral)
 from calcvision.phantoms.geometry import Grid
 from calcvision.phantoms.lesions import MIN_VISIBLE_MM2, RECIPES, Canvas
 from calcvision.phantoms.params import Section
@@ -68,6 +68,7 @@ class Scene:
     display: dict
     noise_seed: np.random.SeedSequence
     params: dict
+    annotation: dict | None = None  # burned-in text (confusers.annotation_spec)
 
     def anatomy_mask(self) -> np.ndarray:
         """Pixels of exposed anatomy: inside the body, not under a collimator blade or marker."""
@@ -135,6 +136,7 @@ def draw_scene(label: str, seed: int, index: int, *, shape: tuple[int, int] | No
     marker = marker_line_integral(C, grid)
     colli = collimation_mask(C, grid)
     glines = grid_lines(C, grid)
+    annotation = annotation_spec(C, grid)
 
     M = Section(np.random.default_rng(ss_expo), "materials", rec)
     t = M("energy_t")
@@ -166,7 +168,7 @@ def draw_scene(label: str, seed: int, index: int, *, shape: tuple[int, int] | No
                 break
         else:
             raise RuntimeError(f"could not place a {label} lesion in the field (seed={seed}, index={index})")
-    return Scene(label, grid, anat, thick, mu, lesion, marker, colli, glines, exposure, disp, ss_noise, rec)
+    return Scene(label, grid, anat, thick, mu, lesion, marker, colli, glines, exposure, disp, ss_noise, rec, annotation)
 
 
 def form_image(scene: Scene, *, with_lesion: bool = True) -> np.ndarray:
@@ -213,6 +215,7 @@ def process(scene: Scene, log_img: np.ndarray) -> tuple[np.ndarray, dict]:
     sub = img[::step, ::step][mask[::step, ::step]]
     median = float(np.median(sub)) if sub.size > 100 else 0.5
     img = dsp.tone(img, d["tone"], d["gamma"], d["sigmoid_slope"], float(np.clip(median + d["sigmoid_centre"], 0.2, 0.8)))
+    img = dsp.burn_in(img, scene.annotation)
     img = dsp.degrade(img, jpeg_quality=int(d["jpeg_quality"]) if d["jpeg_history"] else None,
                       eight_bit=bool(d["eight_bit_history"]))
     bits = int(d["bits_stored"])
