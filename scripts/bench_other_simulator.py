@@ -2,10 +2,10 @@
 
 Usage:
     PYTHONPATH=. .venv/bin/python scripts/bench_other_simulator.py --per-class 20 --seed 1 \
-        --out runs/other_sim [--simulator other|third] [--model PATH] [--workers 2] \
+        --out runs/other_sim [--simulator other|third|fourth|fifth] [--model PATH] [--workers 2] \
         [--montage PNG] [--keep | --render-only]
     PYTHONPATH=. .venv/bin/python scripts/bench_other_simulator.py --images runs/kept --out runs/scored \
-        [--simulator ...] [--model PATH]      # score another model on the images a run kept
+        --simulator NAME [--model PATH] [--false-alarms PNG]   # score a model on the images a run kept
 
 What it measures: how well the shipped (or given) model classifies the seven morphology
 classes of shared/spec/patterns.md on images it has never seen the like of. Each renderer
@@ -302,8 +302,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     ap.add_argument("--keep", action="store_true", help="keep the DICOM folder")
     ap.add_argument("--images", type=Path, default=None,
                     help="score the images a previous run kept (its --out, holding images/ and manifest.csv: "
-                         "--keep or --render-only) instead of rendering; --simulator, --per-class, --seed "
-                         "are then those of that run")
+                         "--keep or --render-only) instead of rendering; give that run's --simulator (--per-class "
+                         "and --seed are then those of that run)")
     ap.add_argument("--render-only", action="store_true",
                     help="render and keep the images, write local_manifest.csv (calcvision's local-dataset "
                          "format, for `calcvision train data.local.path=...`), run no inference")
