@@ -216,9 +216,9 @@ def write_false_alarms(png: Path, images: Path, rows: list[dict], found: dict[st
     Returns how many were drawn."""
     from PIL import Image, ImageDraw
 
-    hits = [(r, found[r["name"]]) for r in rows if r["label"] == "none" and r["name"] in found
-            and found[r["name"]].get("pattern") not in ("none", "", None)
-            and found[r["name"]].get("roi_x0") not in ("", None)][:n]
+    called = ((r, found.get(r["name"])) for r in rows if r["label"] == "none")
+    hits = [(r, row) for r, row in called if row and row.get("pattern") not in ("none", "", None)
+            and row.get("roi_x0")][:n]
     size, cols = 256, 6
     sheet = Image.new("RGB", (size * cols, size * max(1, -(-len(hits) // cols))), (0, 0, 0))
     for i, (r, row) in enumerate(hits):
