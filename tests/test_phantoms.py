@@ -143,6 +143,29 @@ def test_burned_in_annotation_is_off_by_default_and_changes_only_the_rows_of_its
         assert rows.min() >= y - 1.6 * h - 2 and rows.max() <= y + 0.6 * h + 2, (rows.min(), rows.max(), on.annotation)
 
 
+def test_metal_hardware_is_off_by_default_keeps_off_the_lesion_and_is_not_a_class_cue():
+    """ranges.yaml's p 0 leaves the scene as it was; confuser_p {hardware: 1} adds dense metal
+    in lesion and lesion-free images alike, covering
+    at most 5 % of the lesion's pixels, and changes nothing else (it draws last)."""
+    from calcvision.phantoms.sample import BOX_THRESHOLD
+    with_metal = {"none": 0, "lesion": 0}
+    for label in ("none", "phlebolith_ring", "rice_grain", "sheet"):
+        for i in range(4):
+            base = draw_scene(label, 5, i, shape=(384, 384))
+            on = draw_scene(label, 5, i, shape=(384, 384), confuser_p={"hardware": 1.0})
+            assert base.params["confusers.hardware"] is False and "confusers.hardware_kinds" not in base.params
+            assert np.array_equal(base.lesion, on.lesion) and base.params["display.gamma"] == on.params["display.gamma"]
+            assert np.array_equal(base.thickness["bone"], on.thickness["bone"])
+            if not on.params["confusers.hardware_kinds"]:
+                continue
+            with_metal["none" if label == "none" else "lesion"] += 1
+            metal = on.extra_li - (0 if base.extra_li is None else base.extra_li)
+            assert metal.min() >= 0 and metal.max() > 0.5  # >= 0.4 mm of metal at >= 0.8 /mm
+            lesion_px = on.lesion > BOX_THRESHOLD
+            assert np.count_nonzero(metal[lesion_px]) <= 0.05 * lesion_px.sum() + 1e-9, (label, i)
+    assert with_metal["none"] >= 3 and with_metal["lesion"] >= 9, with_metal
+
+
 @pytest.mark.parametrize("label", LESIONS)
 def test_lesion_size_in_mm_independent_of_pixel_spacing(label):
     # the same field (76.8 mm) at 0.2 mm and at 0.1 mm per pixel: the same lesion in mm

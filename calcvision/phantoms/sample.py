@@ -20,6 +20,7 @@ from calcvision.phantoms import physics
 from calcvision.phantoms.anatomy import Anatomy, anatomy_maps, draw_anatomy
 from calcvision.phantoms.confusers import (add_bony_confusers, add_soft_confusers, annotation_spec, collimation_mask,
                                            grid_lines, marker_line_integral)
+from calcvision.phantoms.hardware import hardware_line_integral
 from calcvision.phantoms.geometry import Grid
 from calcvision.phantoms.lesions import MIN_VISIBLE_MM2, RECIPES, Canvas
 from calcvision.phantoms.params import Section
@@ -61,7 +62,7 @@ class Scene:
     thickness: dict[str, np.ndarray]
     mu: dict[str, float]
     lesion: np.ndarray  # excess line integral of the lesion (0 for none)
-    extra_li: np.ndarray | None  # lead marker line integral
+    extra_li: np.ndarray | None  # line integral of the lead marker and any metal (hardware)
     collimation: np.ndarray | None
     grid_lines: np.ndarray | None
     exposure: dict
@@ -168,6 +169,9 @@ def draw_scene(label: str, seed: int, index: int, *, shape: tuple[int, int] | No
                 break
         else:
             raise RuntimeError(f"could not place a {label} lesion in the field (seed={seed}, index={index})")
+    metal = hardware_line_integral(C, grid, anat, lesion > BOX_THRESHOLD)  # last draw of the confuser stream
+    if metal is not None:
+        marker = metal if marker is None else marker + metal
     return Scene(label, grid, anat, thick, mu, lesion, marker, colli, glines, exposure, disp, ss_noise, rec, annotation)
 
 
