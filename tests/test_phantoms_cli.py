@@ -111,3 +111,24 @@ def test_gallery_writes_a_montage(tmp_path):
     im = Image.open(out)
     assert im.width > 96 * 2 and im.height > 96 * len(CLASSES)
     assert _cli("gallery", "--out", str(out)).returncode == 2  # no silent overwrite
+
+
+def test_confuser_option_draws_metal_is_stored_with_the_set_and_rejects_bad_values(tmp_path):
+    """--confuser hardware=1 gives the in-memory phantom with metal (not the default one); the
+    set remembers it, so a rerun without it is another set; bad names or values: exit 2."""
+    from calcvision.phantoms.sample import make_phantom_and_twin
+
+    d = tmp_path / "metal"
+    out = _cli("phantoms", "--out", str(d), "--n", "2", "--seed", "4", "--shape", "384x384",
+               "--confuser", "hardware=1", "--classes", "none")
+    assert out.returncode == 0, out.stderr
+    (rad,) = read_radiograph(d / _manifest(d)[1]["path"])
+    metal = make_phantom_and_twin("none", 4, 1, shape=(384, 384), twin=False, confuser_p={"hardware": 1.0})[0]
+    plain = make_phantom("none", 4, 1, shape=(384, 384))
+    assert np.array_equal(rad.pixels, metal.radiograph.pixels)
+    assert not np.array_equal(rad.pixels, plain.radiograph.pixels)
+    again = _cli("phantoms", "--out", str(d), "--n", "2", "--seed", "4", "--shape", "384x384", "--classes", "none")
+    assert again.returncode == 2 and "confuser_p" in again.stderr, again.stderr
+    for bad in ("metal=0.5", "hardware=1.5", "hardware"):
+        res = _cli("phantoms", "--out", str(tmp_path / "x"), "--n", "1", "--confuser", bad)
+        assert res.returncode == 2 and "--confuser" in res.stderr and "Traceback" not in res.stderr, (bad, res.stderr)

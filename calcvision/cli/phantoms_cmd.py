@@ -29,6 +29,9 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--mix-encodings", action="store_true",
                    help="compress about half the DICOM files losslessly (RLE, JPEG-LS, JPEG 2000)")
     p.add_argument("--workers", type=int, default=1, help="worker processes (default 1)")
+    p.add_argument("--confuser", action="append", default=[], metavar="NAME=P",
+                   help="probability P (0-1) of a confuser of ranges.yaml for every class, e.g. hardware=0.5 "
+                        "(metal) or annotation=0.3 (burned-in text), both off by default; repeatable")
     p.add_argument("--overwrite", action="store_true", help="allow writing into a non-empty folder holding another set")
 
 
@@ -42,6 +45,23 @@ def _parse_shape(text: str | None) -> tuple[int, int] | None:
     if min(r, c) < 64:
         raise UsageError(f"--shape must be at least 64x64, got {text!r}")
     return r, c
+
+
+def _parse_confusers(items: list[str]) -> tuple[tuple[str, float], ...]:
+    from calcvision.phantoms.writer import check_confuser_p
+
+    p: dict[str, float] = {}
+    for item in items:
+        name, _, val = item.partition("=")
+        try:
+            p[name.strip()] = float(val)
+        except ValueError:
+            raise UsageError(f"--confuser must look like hardware=0.5, got {item!r}") from None
+    try:
+        check_confuser_p(p)
+    except ValueError as e:
+        raise UsageError(f"--confuser: {e}") from None
+    return tuple(sorted(p.items()))
 
 
 def _read_set(path: Path):
@@ -78,7 +98,8 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError(f"--shape {args.shape}: even at 0.2 mm per pixel the field is under "
                          f"{MIN_FIELD_MM} mm; give a larger shape or --spacing-mm")
     spec = SetSpec(n=args.n, seed=args.seed, classes=classes, format=args.format, shape=shape,
-                   spacing_mm=args.spacing_mm, mix_encodings=args.mix_encodings, simulator=SIMULATOR_VERSION)
+                   spacing_mm=args.spacing_mm, mix_encodings=args.mix_encodings, simulator=SIMULATOR_VERSION,
+                   confuser_p=_parse_confusers(args.confuser))
     out: Path = args.out
     if out.exists() and not out.is_dir():
         raise UsageError(f"--out {out} exists and is not a folder")

@@ -42,15 +42,9 @@ class PhantomConfig(_Strict):
     @field_validator("confuser_p")
     @classmethod
     def _confusers(cls, v: dict[str, float]) -> dict[str, float]:
-        from calcvision.phantoms.params import ranges
+        from calcvision.phantoms.writer import check_confuser_p
 
-        flags = sorted(k for k, e in ranges()["confusers"].items() if isinstance(e, dict) and "p" in e)
-        for k, p in v.items():
-            if k not in flags:
-                raise ValueError(f"unknown confuser {k!r}; expected some of {flags}")
-            if not 0.0 <= p <= 1.0:
-                raise ValueError(f"confuser_p.{k} must be a probability in 0-1, got {p}")
-        return v
+        return check_confuser_p(v)
 
     @field_validator("classes")
     @classmethod

@@ -2,7 +2,7 @@
 16-bit PNG), a manifest, deterministic names and UIDs, resumable and parallel.
 
 Sample ``i`` of a set has class ``classes[i % len(classes)]`` and index ``i``: the set is
-balanced and every file is a pure function of (seed, i, shape, spacing)."""
+balanced and every file is a pure function of (seed, i, shape, spacing, confuser probabilities)."""
 
 from __future__ import annotations
 
@@ -16,13 +16,26 @@ from typing import Iterator
 
 import numpy as np
 
-from calcvision.phantoms.sample import make_phantom
+from calcvision.phantoms.params import ranges
+from calcvision.phantoms.sample import make_phantom_and_twin
 
 MANIFEST_COLUMNS = ["path", "label", "seed", "index", "roi_x0", "roi_y0", "roi_x1", "roi_y1", "spacing_mm",
                     "photometric", "bits_stored", "compression", "rows", "cols"]
 SET_FILE = "phantom_set.json"
 PARTIAL = "manifest.partial.csv"
 COMPRESSIONS = (None, "rle", "jpeg-ls", "jpeg2000")
+
+
+def check_confuser_p(p: dict[str, float]) -> dict[str, float]:
+    """``p`` if every key is a ``confusers`` switch of ranges.yaml and every value a
+    probability in 0-1; ValueError naming the first that is not."""
+    flags = sorted(k for k, e in ranges()["confusers"].items() if isinstance(e, dict) and "p" in e)
+    for k, v in p.items():
+        if k not in flags:
+            raise ValueError(f"unknown confuser {k!r}; expected some of {flags}")
+        if not 0.0 <= v <= 1.0:
+            raise ValueError(f"confuser_p.{k} must be a probability in 0-1, got {v}")
+    return p
 
 
 @dataclass(frozen=True)
@@ -37,11 +50,13 @@ class SetSpec:
     spacing_mm: float | None = None
     mix_encodings: bool = False
     simulator: str = ""
+    confuser_p: tuple[tuple[str, float], ...] = ()  # (name, p) pairs replacing ranges.yaml's p (sorted)
 
     def to_json(self) -> str:
         d = asdict(self)
         d["classes"] = list(self.classes)
         d["shape"] = None if self.shape is None else list(self.shape)
+        d["confuser_p"] = dict(self.confuser_p)
         return json.dumps(d, sort_keys=True, indent=1)
 
     @classmethod
@@ -49,6 +64,7 @@ class SetSpec:
         d = json.loads(text)
         d["classes"] = tuple(d["classes"])
         d["shape"] = None if d["shape"] is None else tuple(d["shape"])
+        d["confuser_p"] = tuple(sorted(d.get("confuser_p", {}).items()))  # sets written before the field: none
         return cls(**d)
 
     def label(self, i: int) -> str:
@@ -77,7 +93,8 @@ def write_one(spec: SetSpec, out: Path, i: int) -> dict:
     """Make sample ``i`` of ``spec``, write it atomically under ``out`` and return its
     manifest row."""
     label = spec.label(i)
-    s = make_phantom(label, spec.seed, i, shape=spec.shape, spacing_mm=spec.spacing_mm)
+    s = make_phantom_and_twin(label, spec.seed, i, shape=spec.shape, spacing_mm=spec.spacing_mm, twin=False,
+                              confuser_p=dict(spec.confuser_p))[0]
     rel = spec.relpath(i)
     path = out / rel
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -92,7 +109,8 @@ def write_one(spec: SetSpec, out: Path, i: int) -> dict:
                          photometric=h["photometric"], bits_stored=h["bits_stored"], modality=h["modality"],
                          compression=comp, patient_id=f"PHANTOM{spec.seed}",
                          study_uid=_uid("study", spec.seed), series_uid=_uid("series", spec.seed, label),
-                         sop_uid=_uid("sop", spec.seed, i, spec.shape, spec.spacing_mm), window=window,
+                         sop_uid=_uid("sop", spec.seed, i, spec.shape, spec.spacing_mm,
+                                      *([spec.confuser_p] if spec.confuser_p else [])), window=window,
                          extra={"SeriesDescription": f"calcvision phantom {label}"[:64],
                                 "ImageComments": f"synthetic phantom label={label} seed={spec.seed} index={i}; not for clinical use"})
     else:
