@@ -8,6 +8,8 @@ results/results.csv); the two folders of a pair must hold the same images (same 
 seed and size, another --model). It prints, per pair and
 pooled over all pairs, each model's correct count, the images right for only one of the two,
 and the two-sided exact McNemar p-value of those discordant counts (a binomial test at 1/2).
+Where the manifests carry the lesion boxes (x0, y0, x1, y1), the same for the boxes: among the
+lesion images both models classify right, those whose box fits (IoU >= 0.3) for only one.
 """
 
 from __future__ import annotations
@@ -18,17 +20,44 @@ import sys
 from math import comb
 from pathlib import Path
 
+from bench_infer_accuracy import iou
 
-def correct_by_image(run: Path) -> dict[str, bool]:
-    """File name -> whether results.csv's pattern equals the manifest's label."""
+BOX = ("x0", "y0", "x1", "y1")
+ROI = ("roi_x0", "roi_y0", "roi_x1", "roi_y1")
+
+
+def _rows(run: Path) -> tuple[dict[str, dict], dict[str, dict]]:
+    """(manifest rows, results rows), each by file name."""
     with open(run / "manifest.csv", newline="", encoding="utf-8") as f:
-        truth = {Path(r["path"]).name: r["label"] for r in csv.DictReader(f)}
+        truth = {Path(r["path"]).name: r for r in csv.DictReader(f)}
     with open(run / "results" / "results.csv", newline="", encoding="utf-8") as f:
-        pred = {Path(r["path"]).name: r["pattern"] for r in csv.DictReader(f)}
+        pred = {Path(r["path"]).name: r for r in csv.DictReader(f)}
     missing = sorted(set(truth) - set(pred))
     if missing:
         raise ValueError(f"{run}: no result for {len(missing)} image(s), e.g. {missing[0]}")
-    return {name: pred[name] == label for name, label in truth.items()}
+    return truth, pred
+
+
+def correct_by_image(run: Path) -> dict[str, bool]:
+    """File name -> whether results.csv's pattern equals the manifest's label."""
+    truth, pred = _rows(run)
+    return {name: pred[name]["pattern"] == t["label"] for name, t in truth.items()}
+
+
+def box_fits_by_image(run: Path) -> dict[str, bool]:
+    """File name -> whether the box fits (IoU >= 0.3), for the lesion images classified right;
+    empty where the manifest or the results carry no boxes."""
+    truth, pred = _rows(run)
+    out = {}
+    for name, t in truth.items():
+        p = pred[name]
+        if t["label"] == "none" or p["pattern"] != t["label"] or not all(t.get(k) for k in BOX):
+            continue
+        if not all(p.get(k) for k in ROI):
+            out[name] = False
+            continue
+        out[name] = iou([float(t[k]) for k in BOX], [float(p[k]) for k in ROI]) >= 0.3
+    return out
 
 
 def mcnemar_exact(only_a: int, only_b: int) -> float:
@@ -47,11 +76,13 @@ def main(argv: list[str] | None = None) -> int:
     if len(args.runs) % 2:
         ap.error("give the runs in pairs: RUN_A RUN_B [RUN_A2 RUN_B2 ...]")
     tot_a = tot_b = only_a = only_b = n = 0
+    box_pool = [0, 0]
     for a_dir, b_dir in zip(args.runs[::2], args.runs[1::2]):
         try:
             a, b = correct_by_image(a_dir), correct_by_image(b_dir)
             if set(a) != set(b):
                 raise ValueError(f"{a_dir} and {b_dir} do not hold the same images")
+            box_a, box_b = box_fits_by_image(a_dir), box_fits_by_image(b_dir)
         except (OSError, KeyError, ValueError) as exc:
             print(f"error: {exc}", file=sys.stderr)
             return 2
@@ -60,9 +91,20 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{a_dir} {sum(a.values())}/{len(a)} vs {b_dir} {sum(b.values())}/{len(b)}: "
               f"right only for A {oa}, only for B {ob}, exact McNemar p {mcnemar_exact(oa, ob):.2g}")
         tot_a, tot_b, only_a, only_b, n = tot_a + sum(a.values()), tot_b + sum(b.values()), only_a + oa, only_b + ob, n + len(a)
+        both = sorted(set(box_a) & set(box_b))
+        if both:
+            fa = sum(box_a[k] and not box_b[k] for k in both)
+            fb = sum(box_b[k] and not box_a[k] for k in both)
+            print(f"  boxes (IoU >= 0.3) on the {len(both)} lesions both classify right: A {sum(box_a[k] for k in both)}, "
+                  f"B {sum(box_b[k] for k in both)}; fit only for A {fa}, only for B {fb}, exact McNemar p "
+                  f"{mcnemar_exact(fa, fb):.2g}")
+            box_pool = [box_pool[0] + fa, box_pool[1] + fb]
     if len(args.runs) > 2:
         print(f"pooled over {len(args.runs) // 2} pairs: A {tot_a}/{n}, B {tot_b}/{n}; right only for A {only_a}, "
               f"only for B {only_b}, exact McNemar p {mcnemar_exact(only_a, only_b):.2g}")
+        if any(box_pool):
+            print(f"pooled boxes: fit only for A {box_pool[0]}, only for B {box_pool[1]}, exact McNemar p "
+                  f"{mcnemar_exact(*box_pool):.2g}")
     return 0
 
 

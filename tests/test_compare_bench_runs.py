@@ -49,3 +49,28 @@ def test_a_missing_result_or_folder_is_a_one_line_error(tmp_path, capsys):
     assert "no result for 1 image" in capsys.readouterr().err
     assert cmp.main([str(a), str(tmp_path / "nowhere")]) == 2
     assert "nowhere" in capsys.readouterr().err
+
+
+def test_boxes_are_paired_on_the_lesions_both_models_classify_right(tmp_path, capsys):
+    """Box columns present: of the lesions both get right, whose box fits (IoU >= 0.3) for one only."""
+    def run(root: Path, rows: list[tuple[str, tuple | None]]) -> Path:
+        (root / "results").mkdir(parents=True)
+        truth = [("sheet", (0, 0, 10, 10)), ("rice_grain", (0, 0, 10, 10)), ("tumoral_glob", (0, 0, 10, 10)),
+                 ("none", None)]
+        with open(root / "manifest.csv", "w", newline="") as f:
+            w = csv.writer(f)
+            w.writerow(["path", "label", "x0", "y0", "x1", "y1"])
+            w.writerows([f"images/img_{i:05d}.dcm", lab, *(box or ("", "", "", ""))] for i, (lab, box) in enumerate(truth))
+        with open(root / "results" / "results.csv", "w", newline="") as f:
+            w = csv.writer(f)
+            w.writerow(["path", "pattern", "roi_x0", "roi_y0", "roi_x1", "roi_y1"])
+            w.writerows([f"/x/images/img_{i:05d}.dcm", p, *(box or ("", "", "", ""))] for i, (p, box) in enumerate(rows))
+        return root
+
+    fit, off = (1, 1, 10, 10), (50, 50, 60, 60)
+    a = run(tmp_path / "a", [("sheet", fit), ("rice_grain", fit), ("tumoral_glob", off), ("none", None)])
+    b = run(tmp_path / "b", [("sheet", off), ("rice_grain", fit), ("sheet", fit), ("none", None)])
+    assert cmp.main([str(a), str(b)]) == 0
+    out = capsys.readouterr().out
+    # the glob is right for A only, so only the sheet and the rice grain are paired
+    assert "on the 2 lesions both classify right: A 2, B 1; fit only for A 1, only for B 0" in out, out
