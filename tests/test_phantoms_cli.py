@@ -132,3 +132,16 @@ def test_confuser_option_draws_metal_is_stored_with_the_set_and_rejects_bad_valu
     for bad in ("metal=0.5", "hardware=1.5", "hardware"):
         res = _cli("phantoms", "--out", str(tmp_path / "x"), "--n", "1", "--confuser", bad)
         assert res.returncode == 2 and "--confuser" in res.stderr and "Traceback" not in res.stderr, (bad, res.stderr)
+
+
+def test_gallery_draws_the_confusers_asked_for(tmp_path):
+    from PIL import Image
+
+    plain, metal = tmp_path / "plain.png", tmp_path / "metal.png"
+    for out, extra in ((plain, []), (metal, ["--confuser", "hardware=1"])):
+        res = _cli("gallery", "--out", str(out), "--seed", "7", "--per-class", "1", "--classes", "none", "--tile", "64",
+                   *extra)
+        assert res.returncode == 0, res.stderr
+    assert not np.array_equal(np.asarray(Image.open(plain)), np.asarray(Image.open(metal)))
+    bad = _cli("gallery", "--out", str(tmp_path / "x.png"), "--confuser", "hardware=2")
+    assert bad.returncode == 2 and "--confuser" in bad.stderr

@@ -47,7 +47,8 @@ def _parse_shape(text: str | None) -> tuple[int, int] | None:
     return r, c
 
 
-def _parse_confusers(items: list[str]) -> tuple[tuple[str, float], ...]:
+def parse_confusers(items: list[str]) -> tuple[tuple[str, float], ...]:
+    """``--confuser NAME=P`` values as sorted (name, p) pairs; UsageError naming the bad one."""
     from calcvision.phantoms.writer import check_confuser_p
 
     p: dict[str, float] = {}
@@ -99,7 +100,7 @@ def run(args: argparse.Namespace) -> int:
                          f"{MIN_FIELD_MM} mm; give a larger shape or --spacing-mm")
     spec = SetSpec(n=args.n, seed=args.seed, classes=classes, format=args.format, shape=shape,
                    spacing_mm=args.spacing_mm, mix_encodings=args.mix_encodings, simulator=SIMULATOR_VERSION,
-                   confuser_p=_parse_confusers(args.confuser))
+                   confuser_p=parse_confusers(args.confuser))
     out: Path = args.out
     if out.exists() and not out.is_dir():
         raise UsageError(f"--out {out} exists and is not a folder")
