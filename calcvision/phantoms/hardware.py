@@ -1,7 +1,7 @@
 """Metal in the field, independent of the class: a bone plate with screw holes, screws, ECG
 electrodes with their leads, surgical clips, skin staples and wires. Plates with empty screw
 holes and the snap stud of an electrode are rings; clips and staples are small dense bars: the
-mimics that another simulator's clutter showed the model calls a lesion (docs/model.md).
+mimics the fifth simulator's clutter showed the model calls a lesion (docs/model.md).
 
 Everything is a line integral (mu x path length through the metal, dimensionless) added to the
 lead marker's, so the exposure control and the display range ignore it as they ignore the
@@ -174,10 +174,10 @@ _KINDS = {"plate": _plate, "screw": _screw, "electrode": _electrode, "clips": _c
 
 def hardware_line_integral(C: Section, grid: Grid, anat: Anatomy, lesion_px: np.ndarray) -> np.ndarray | None:
     """Line integral of the metal in the field, or None. Metal may pass next to or over the
-    edge of the lesion, but an item that would bring the metal over more than ``MAX_COVER``
-    of the lesion's pixels (``lesion_px``, a bool map) or fall outside the field is drawn again elsewhere (up
-    to ``TRIES`` times, then left out), so metal never hides the lesion that gives the label and lesion and
-    lesion-free images carry metal about equally often."""
+    edge of the lesion, but an item that would bring the metal over more than ``MAX_COVER`` of
+    the lesion's pixels (``lesion_px``, a bool map), or that falls outside the field, is drawn
+    again elsewhere (up to ``TRIES`` times, then left out): metal never hides the lesion that
+    gives the label, and lesion and lesion-free images carry metal about equally often."""
     if not C("hardware"):
         return None
     rng = C.rng

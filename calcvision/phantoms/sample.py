@@ -20,8 +20,8 @@ from calcvision.phantoms import physics
 from calcvision.phantoms.anatomy import Anatomy, anatomy_maps, draw_anatomy
 from calcvision.phantoms.confusers import (add_bony_confusers, add_soft_confusers, annotation_spec, collimation_mask,
                                            grid_lines, marker_line_integral)
-from calcvision.phantoms.hardware import hardware_line_integral
 from calcvision.phantoms.geometry import Grid
+from calcvision.phantoms.hardware import hardware_line_integral
 from calcvision.phantoms.lesions import MIN_VISIBLE_MM2, RECIPES, Canvas
 from calcvision.phantoms.params import Section
 
