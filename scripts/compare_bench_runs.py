@@ -38,26 +38,19 @@ def _rows(run: Path) -> tuple[dict[str, dict], dict[str, dict]]:
     return truth, pred
 
 
-def correct_by_image(run: Path) -> dict[str, bool]:
-    """File name -> whether results.csv's pattern equals the manifest's label."""
+def score_run(run: Path) -> tuple[dict[str, bool], dict[str, bool]]:
+    """(file name -> whether results.csv's pattern equals the manifest's label, file name ->
+    whether the box fits (IoU >= 0.3) for the lesion images classified right; the second is
+    empty where the manifest or the results carry no boxes)."""
     truth, pred = _rows(run)
-    return {name: pred[name]["pattern"] == t["label"] for name, t in truth.items()}
-
-
-def box_fits_by_image(run: Path) -> dict[str, bool]:
-    """File name -> whether the box fits (IoU >= 0.3), for the lesion images classified right;
-    empty where the manifest or the results carry no boxes."""
-    truth, pred = _rows(run)
-    out = {}
+    correct = {name: pred[name]["pattern"] == t["label"] for name, t in truth.items()}
+    box = {}
     for name, t in truth.items():
         p = pred[name]
-        if t["label"] == "none" or p["pattern"] != t["label"] or not all(t.get(k) for k in BOX):
+        if t["label"] == "none" or not correct[name] or not all(t.get(k) for k in BOX):
             continue
-        if not all(p.get(k) for k in ROI):
-            out[name] = False
-            continue
-        out[name] = iou([float(t[k]) for k in BOX], [float(p[k]) for k in ROI]) >= 0.3
-    return out
+        box[name] = all(p.get(k) for k in ROI) and iou([float(t[k]) for k in BOX], [float(p[k]) for k in ROI]) >= 0.3
+    return correct, box
 
 
 def mcnemar_exact(only_a: int, only_b: int) -> float:
@@ -79,10 +72,9 @@ def main(argv: list[str] | None = None) -> int:
     box_pool = [0, 0]
     for a_dir, b_dir in zip(args.runs[::2], args.runs[1::2]):
         try:
-            a, b = correct_by_image(a_dir), correct_by_image(b_dir)
+            (a, box_a), (b, box_b) = score_run(a_dir), score_run(b_dir)
             if set(a) != set(b):
                 raise ValueError(f"{a_dir} and {b_dir} do not hold the same images")
-            box_a, box_b = box_fits_by_image(a_dir), box_fits_by_image(b_dir)
         except (OSError, KeyError, ValueError) as exc:
             print(f"error: {exc}", file=sys.stderr)
             return 2

@@ -49,7 +49,7 @@ def _parse_shape(text: str | None) -> tuple[int, int] | None:
 
 def parse_confusers(items: list[str]) -> tuple[tuple[str, float], ...]:
     """``--confuser NAME=P`` values as sorted (name, p) pairs; UsageError naming the bad one."""
-    from calcvision.phantoms.writer import check_confuser_p
+    from calcvision.phantoms.params import check_confuser_p
 
     p: dict[str, float] = {}
     for item in items:

@@ -42,7 +42,7 @@ class PhantomConfig(_Strict):
     @field_validator("confuser_p")
     @classmethod
     def _confusers(cls, v: dict[str, float]) -> dict[str, float]:
-        from calcvision.phantoms.writer import check_confuser_p
+        from calcvision.phantoms.params import check_confuser_p
 
         return check_confuser_p(v)
 

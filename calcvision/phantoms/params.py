@@ -76,6 +76,18 @@ class Section:
         return float(lo), float(hi)
 
 
+def check_confuser_p(p: dict[str, float]) -> dict[str, float]:
+    """``p`` if every key is a ``confusers`` switch of ranges.yaml and every value a
+    probability in 0-1; ValueError naming the first that is not."""
+    flags = sorted(k for k, e in ranges()["confusers"].items() if isinstance(e, dict) and "p" in e)
+    for k, v in p.items():
+        if k not in flags:
+            raise ValueError(f"unknown confuser {k!r}; expected some of {flags}")
+        if not 0.0 <= v <= 1.0:
+            raise ValueError(f"confuser_p.{k} must be a probability in 0-1, got {v}")
+    return p
+
+
 def describe(spec: dict[str, Any]) -> str:
     """Human-readable form of one entry's distribution."""
     if "value" in spec:

@@ -16,7 +16,6 @@ from typing import Iterator
 
 import numpy as np
 
-from calcvision.phantoms.params import ranges
 from calcvision.phantoms.sample import make_phantom_and_twin
 
 MANIFEST_COLUMNS = ["path", "label", "seed", "index", "roi_x0", "roi_y0", "roi_x1", "roi_y1", "spacing_mm",
@@ -24,18 +23,6 @@ MANIFEST_COLUMNS = ["path", "label", "seed", "index", "roi_x0", "roi_y0", "roi_x
 SET_FILE = "phantom_set.json"
 PARTIAL = "manifest.partial.csv"
 COMPRESSIONS = (None, "rle", "jpeg-ls", "jpeg2000")
-
-
-def check_confuser_p(p: dict[str, float]) -> dict[str, float]:
-    """``p`` if every key is a ``confusers`` switch of ranges.yaml and every value a
-    probability in 0-1; ValueError naming the first that is not."""
-    flags = sorted(k for k, e in ranges()["confusers"].items() if isinstance(e, dict) and "p" in e)
-    for k, v in p.items():
-        if k not in flags:
-            raise ValueError(f"unknown confuser {k!r}; expected some of {flags}")
-        if not 0.0 <= v <= 1.0:
-            raise ValueError(f"confuser_p.{k} must be a probability in 0-1, got {v}")
-    return p
 
 
 @dataclass(frozen=True)
