@@ -13,12 +13,15 @@ phantoms of ``--fit-seed`` (as ``calcvision train`` does), the two-number calibr
 phantoms of ``--seed`` at each ``--shape`` (fields kept whole at model scale), per calibration: mean tiles per image, accuracy, lesion-free images called a
 lesion, lesion images called ``none``, and the image ECE; and the same for the calibration
 stored in the model. ``--fit-shape 512 1536`` fits on the validation phantoms of both sizes
-pooled (64-256 tiles at 1536, as many as a real plate).
+pooled (64-256 tiles at 1536, as many as a real plate). ``--write OUT`` saves a copy of the
+model carrying the three-number calibration fitted here (weights and temperature unchanged), to
+measure it elsewhere (e.g. ``scripts/bench_real_anatomy.py --model OUT``).
 """
 
 from __future__ import annotations
 
 import argparse
+import copy
 import sys
 from pathlib import Path
 
@@ -29,6 +32,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from calcvision.model import load_model  # noqa: E402
+from calcvision.model.checkpoint import save_model  # noqa: E402
 from calcvision.model.calibration import expected_calibration_error, fit_image_calibration, image_probs  # noqa: E402
 from calcvision.model.data import NONE_IDX, PhantomSpec, phantom_items  # noqa: E402
 from calcvision.model.evaluate import strongest_tiles  # noqa: E402
@@ -58,7 +62,11 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--shape", type=int, nargs="+", default=[512, 1024], help="field sides (pixels) to test at")
     ap.add_argument("--cache", default=None, help="phantom cache folder (as data.cache_dir)")
     ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--write", type=Path, default=None, metavar="OUT",
+                    help="also write a copy of the model with the (a, b, c) fitted here (must not exist)")
     args = ap.parse_args(argv)
+    if args.write is not None and args.write.exists():
+        ap.error(f"--write {args.write}: already exists (nothing is overwritten)")
     torch.set_num_threads(args.threads)
     model = load_model(args.model)
 
@@ -71,6 +79,17 @@ def main(argv: list[str] | None = None) -> int:
     print(f"fitted on seed {args.fit_seed} ({len(labels)} images of {sides}, {n.min()}-{n.max()} tiles): "
           + "; ".join(f"{k} = ({', '.join(f'{v:.3f}' for v in cal)})" for k, cal in calibrations.items())
           + f"; stored in the model: {tuple(round(v, 3) for v in model.image_calibration)}")
+    if args.write is not None:
+        meta = copy.deepcopy(model.meta)
+        meta["recalibrated_from"] = {"sha256": model.sha256, "image_calibration": list(model.image_calibration)}
+        meta["image_calibration"] = [float(v) for v in calibrations["(a, b, c)"]]
+        meta["image_calibration_prevalence"] = float(lesion.mean())
+        for part in meta.get("metrics", {}).values():  # image-level figures were measured with the old calibration
+            if isinstance(part, dict):
+                part.pop("image_level", None)
+        meta["version"] = f"{meta.get('version', '')}@tile-count-{'-'.join(map(str, args.fit_shape))}"
+        save_model(args.write, model.net, meta)
+        print(f"wrote {args.write}")
     print(f"{'field':>6} {'tiles':>6} {'calibration':<11} {'accuracy':>9} {'none -> lesion':>15} {'lesion -> none':>15} "
           f"{'image ECE':>10}")
     for side in args.shape:

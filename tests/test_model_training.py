@@ -547,17 +547,25 @@ def test_tune_box_prints_every_setting_and_the_defaults_per_class(tmp_path, caps
     assert sum(int(part.split(" of ")[1]) for part in per_class.split(": ", 1)[1].split(", ")) == used
 
 
-def test_tile_count_calibration_prints_both_forms_per_field_size(capsys):
+def test_tile_count_calibration_prints_both_forms_per_field_size(capsys, tmp_path):
     """scripts/tile_count_calibration.py: the two calibrations fitted on the pooled field sizes
     (c >= 0), then per field size a row for each, with more tiles in the larger field and rates
-    in 0..1."""
+    in 0..1; --write saves a copy carrying the fitted (a, b, c) and the same weights."""
+    from calcvision.model import load_model
+
     script = _script("tile_count_calibration")
+    out_model = tmp_path / "refit.safetensors"
     assert script.main(["--fit-seed", "6", "--fit-per-class", "3", "--fit-shape", "256", "512", "--seed", "5",
-                        "--per-class", "2", "--shape", "256", "512", "--threads", "1"]) == 0
-    out = capsys.readouterr().out.splitlines()
+                        "--per-class", "2", "--shape", "256", "512", "--threads", "1", "--write", str(out_model)]) == 0
+    out = [line for line in capsys.readouterr().out.splitlines() if not line.startswith("wrote ")]
     assert "(42 images of 256 x 256 and 512 x 512, " in out[0]
-    c = float(out[0].split("(a, b, c) = (")[1].split(")")[0].split(", ")[2])
+    abc = [float(v) for v in out[0].split("(a, b, c) = (")[1].split(")")[0].split(", ")]
+    c = abc[2]
     assert c >= 0
+    refit, shipped = load_model(out_model), load_model()
+    assert list(refit.image_calibration) == pytest.approx(abc, abs=5e-4)
+    assert refit.meta["recalibrated_from"]["sha256"] == shipped.sha256
+    assert all(torch.equal(a, b) for a, b in zip(refit.net.state_dict().values(), shipped.net.state_dict().values()))
     rows = [line.split() for line in out[2:] if line.split()[:1] in (["256"], ["512"])]
     assert [(r[0], r[2]) for r in rows] == [(side, form) for side in ("256", "512") for form in ("(a,", "(a,", "stored")]
     assert float(rows[3][1]) > float(rows[0][1])
