@@ -21,7 +21,6 @@ measure it elsewhere (e.g. ``scripts/bench_real_anatomy.py --model OUT``).
 from __future__ import annotations
 
 import argparse
-import copy
 import sys
 from pathlib import Path
 
@@ -32,7 +31,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from calcvision.model import load_model  # noqa: E402
-from calcvision.model.checkpoint import save_model  # noqa: E402
+from calcvision.model.checkpoint import save_recalibrated  # noqa: E402
 from calcvision.model.calibration import expected_calibration_error, fit_image_calibration, image_probs  # noqa: E402
 from calcvision.model.data import NONE_IDX, PhantomSpec, phantom_items  # noqa: E402
 from calcvision.model.evaluate import strongest_tiles  # noqa: E402
@@ -80,15 +79,8 @@ def main(argv: list[str] | None = None) -> int:
           + "; ".join(f"{k} = ({', '.join(f'{v:.3f}' for v in cal)})" for k, cal in calibrations.items())
           + f"; stored in the model: {tuple(round(v, 3) for v in model.image_calibration)}")
     if args.write is not None:
-        meta = copy.deepcopy(model.meta)
-        meta["recalibrated_from"] = {"sha256": model.sha256, "image_calibration": list(model.image_calibration)}
-        meta["image_calibration"] = [float(v) for v in calibrations["(a, b, c)"]]
-        meta["image_calibration_prevalence"] = float(lesion.mean())
-        for part in meta.get("metrics", {}).values():  # image-level figures were measured with the old calibration
-            if isinstance(part, dict):
-                part.pop("image_level", None)
-        meta["version"] = f"{meta.get('version', '')}@tile-count-{'-'.join(map(str, args.fit_shape))}"
-        save_model(args.write, model.net, meta)
+        save_recalibrated(args.write, model, calibrations["(a, b, c)"], float(lesion.mean()),
+                          f"tile-count-{'-'.join(map(str, args.fit_shape))}")
         print(f"wrote {args.write}")
     print(f"{'field':>6} {'tiles':>6} {'calibration':<11} {'accuracy':>9} {'none -> lesion':>15} {'lesion -> none':>15} "
           f"{'image ECE':>10}")

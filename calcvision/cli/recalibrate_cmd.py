@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import copy
 from pathlib import Path
 
 
@@ -25,7 +24,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     from calcvision.errors import InputError, UsageError
     from calcvision.model.calibration import shift_lesion_prevalence
-    from calcvision.model.checkpoint import load_model, save_model
+    from calcvision.model.checkpoint import load_model, save_recalibrated
 
     to = args.lesion_prevalence
     if not 0.0 < to < 1.0:
@@ -40,16 +39,6 @@ def run(args: argparse.Namespace) -> int:
                          "was fitted on")
     a, b, c = model.image_calibration
     b2 = shift_lesion_prevalence(b, was, to)
-    meta = copy.deepcopy(model.meta)
-    meta["image_calibration"] = [a, b2, c]
-    meta["image_calibration_prevalence"] = to
-    meta["recalibrated_from"] = {"sha256": model.sha256, "image_calibration": [a, b, c],
-                                 "image_calibration_prevalence": was}
-    for part in meta.get("metrics", {}).values():  # image-level figures were measured at the old prevalence
-        if isinstance(part, dict):
-            part.pop("image_level", None)
-    meta["version"] = f"{meta.get('version', '')}@prevalence-{to:g}"
-    out.parent.mkdir(parents=True, exist_ok=True)
-    save_model(out, model.net, meta)
+    save_recalibrated(out, model, (a, b2, c), to, f"prevalence-{to:g}")
     print(f"wrote {out}: image calibration b {b:.3f} -> {b2:.3f}, lesion prevalence {was:.3f} -> {to:g}")
     return 0

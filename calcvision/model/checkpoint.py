@@ -159,6 +159,26 @@ def save_model(path: str | Path, net: nn.Module, meta: dict[str, Any]) -> Path:
     return path
 
 
+def save_recalibrated(out: str | Path, model: "CalcModel", image_calibration: tuple[float, float, float],
+                      prevalence: float, tag: str) -> Path:
+    """Write a copy of ``model`` whose image calibration is ``(a, b, c)`` for a lesion share
+    ``prevalence``: the same weights and temperature, the old calibration kept under
+    ``recalibrated_from``, image-level metrics dropped (measured with the old one), ``@tag``
+    appended to the version."""
+    import copy
+
+    meta = copy.deepcopy(model.meta)
+    meta["recalibrated_from"] = {"sha256": model.sha256, "image_calibration": list(model.image_calibration),
+                                 "image_calibration_prevalence": model.calibration_prevalence}
+    meta["image_calibration"] = [float(v) for v in image_calibration]
+    meta["image_calibration_prevalence"] = float(prevalence)
+    for part in meta.get("metrics", {}).values():
+        if isinstance(part, dict):
+            part.pop("image_level", None)
+    meta["version"] = f"{meta.get('version', '')}@{tag}"
+    return save_model(out, model.net, meta)
+
+
 def read_meta(path: str | Path) -> dict[str, Any]:
     """Only the metadata of a model file (no weights loaded)."""
     from safetensors import safe_open
