@@ -112,7 +112,8 @@ def test_training_tile_equals_inference_tile():
 def test_shipped_default_model_loads_and_describes_itself():
     m = load_model()
     assert m.classes == CLASSES
-    assert m.meta["training"]["trained_on"] == "images of scripts/other_simulator (seed 11, 200 per class) + phantoms"  # synthetic only
+    assert m.meta["training"]["trained_on"] == ("images of scripts/other_simulator (seed 11, 200 per class) and "
+                                                "scripts/fourth_simulator (seed 11, 100 per class) + phantoms")  # synthetic only
     # produced by the documented recipe: the stored config, read by today's code (options added
     # since take their defaults, which leave them off), is configs/default.yaml, up to where
     # the run wrote its files (output, run_dir, data.cache_dir do not change the model)
