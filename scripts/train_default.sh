@@ -2,8 +2,9 @@
 # Reproduce the shipped model, calcvision/weights/default.safetensors, from scratch:
 # render the training images of the independently written simulators scripts/other_simulator
 # and scripts/fourth_simulator under synthetic/ (each skipped when its manifest is already
-# there), then train on them and on calcvision's own phantoms with configs/default.yaml. Arguments are passed on to `calcvision train` as
-# overrides (e.g. run_dir=runs/x output=runs/x/default.safetensors).
+# there), then train on them and on calcvision's own phantoms with configs/default.yaml.
+# Arguments are passed on to `calcvision train` as overrides (e.g. run_dir=runs/x
+# output=runs/x/default.safetensors).
 # Trained on synthetic images only; not for clinical use.
 set -euo pipefail
 cd "$(dirname "$0")/.."
