@@ -560,8 +560,7 @@ def test_tile_count_calibration_prints_both_forms_per_field_size(capsys, tmp_pat
     out = [line for line in capsys.readouterr().out.splitlines() if not line.startswith("wrote ")]
     assert "(42 images of 256 x 256 and 512 x 512, " in out[0]
     abc = [float(v) for v in out[0].split("(a, b, c) = (")[1].split(")")[0].split(", ")]
-    c = abc[2]
-    assert c >= 0
+    assert abc[2] >= 0  # c
     refit, shipped = load_model(out_model), load_model()
     assert list(refit.image_calibration) == pytest.approx(abc, abs=5e-4)
     assert refit.meta["recalibrated_from"]["sha256"] == shipped.sha256

@@ -9,6 +9,7 @@ metrics measured on held-out data.
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import json
 from dataclasses import dataclass
@@ -165,8 +166,6 @@ def save_recalibrated(out: str | Path, model: "CalcModel", image_calibration: tu
     ``prevalence``: the same weights and temperature, the old calibration kept under
     ``recalibrated_from``, image-level metrics dropped (measured with the old one), ``@tag``
     appended to the version."""
-    import copy
-
     meta = copy.deepcopy(model.meta)
     meta["recalibrated_from"] = {"sha256": model.sha256, "image_calibration": list(model.image_calibration),
                                  "image_calibration_prevalence": model.calibration_prevalence}
