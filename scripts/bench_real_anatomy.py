@@ -35,6 +35,7 @@ import dataclasses
 import sys
 import time
 from pathlib import Path
+from typing import Iterator
 
 import numpy as np
 
@@ -107,6 +108,55 @@ def strongest_row(prep, probs: np.ndarray, name: str, k: int = 8) -> np.ndarray:
     return np.concatenate(tiles, axis=1)
 
 
+@dataclasses.dataclass
+class RealImage:
+    """One image of the benchmark."""
+
+    plate: str
+    kind: str  # "plate" (as it is), "window" (a random square of it) or "lesion" (one inserted)
+    label: str
+    rad: object  # calcvision.io.Radiograph
+    box: tuple[int, int, int, int] | None  # the inserted lesion's box (plate pixels)
+
+
+def real_images(per_class: int = 8, windows: int = 10, seed: int = 424242,
+                spacing_mm: float | None = None) -> Iterator[RealImage]:
+    """The benchmark's images in order (RealImage): per plate, the plate as it is, ``windows``
+    random windows, then ``per_class`` inserted lesions of each class; one generator seeded by
+    ``seed`` places them all, so a run is reproducible."""
+    from calcvision.infer.predict import with_default_spacing
+    from calcvision.io import read_radiograph
+    from calcvision.io.sample_data import pydicom_file
+    from calcvision.patterns import CLASSES, NONE
+    from calcvision.phantoms.sample import draw_scene, lesion_box
+
+    rng = np.random.default_rng(seed)
+    for name in PLATES:
+        rad = with_default_spacing(read_radiograph(pydicom_file(name))[0], spacing_mm)
+        sp = float(rad.spacing_mm[0])
+        yield RealImage(name, "plate", NONE, rad, None)
+        H, W = rad.pixels.shape
+        for _ in range(windows):
+            side = int(rng.uniform(0.5, 1.0) * min(H, W))
+            r, c = int(rng.integers(0, H - side + 1)), int(rng.integers(0, W - side + 1))
+            window = np.ascontiguousarray(rad.pixels[r:r + side, c:c + side])
+            yield RealImage(name, "window", NONE, dataclasses.replace(rad, pixels=window), None)
+        mask = body_mask(rad.pixels, sp)
+        for label in CLASSES:
+            if label == NONE:
+                continue
+            done = index = 0
+            while done < per_class and index < 4 * per_class:
+                scene = draw_scene(label, seed, index + 1000 * PLATES.index(name), shape=(1024, 1024), spacing_mm=sp)
+                index += 1
+                box = lesion_box(scene.lesion)
+                placed = None if box is None else insert_lesion(rad.pixels, mask, scene.lesion, box, sp, rng)
+                if placed is None:
+                    continue
+                yield RealImage(name, "lesion", label, dataclasses.replace(rad, pixels=placed[0]), placed[1])
+                done += 1
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--per-class", type=int, default=8, help="lesions of each class per plate")
@@ -122,63 +172,37 @@ def main() -> None:
 
     import torch
 
-    from calcvision.infer.predict import (decide, predict_radiograph, prepare, scale_params, tile_probabilities,
-                                          with_default_spacing)
-    from calcvision.io import read_radiograph
-    from calcvision.io.sample_data import pydicom_file
+    from calcvision.infer.predict import decide, predict_radiograph, prepare, scale_params, tile_probabilities
     from calcvision.model import load_model
     from calcvision.model.evaluate import ci_suffix, wilson_interval
     from calcvision.patterns import CLASSES, NONE
-    from calcvision.phantoms.sample import draw_scene, lesion_box
     sys.path.insert(0, str(ROOT / "scripts"))
     from bench_infer_accuracy import iou
 
     torch.set_num_threads(2)
     model = load_model(args.model)
     print(f"model: {model.path} sha256 {model.sha256[:12]} (version {model.meta.get('version')})")
-    rng = np.random.default_rng(args.seed)
     ni = CLASSES.index(NONE)
     confusion = np.zeros((len(CLASSES), len(CLASSES)), int)
     ious = []
     t0 = time.perf_counter()
     rows = []
-    for name in PLATES:
-        rad = read_radiograph(pydicom_file(name))[0]
-        rad = with_default_spacing(rad, args.spacing_mm)
-        sp = float(rad.spacing_mm[0])
-        prep = prepare(rad, scale_params(model))
-        probs = tile_probabilities(prep, model)
-        pred = decide(prep, model, probs)  # = predict_radiograph(rad, model), keeping the tile probabilities
-        confusion[ni, CLASSES.index(pred.pattern)] += 1
-        print(f"{name}: {rad.pixels.shape[1]} x {rad.pixels.shape[0]} px at {sp} mm ({rad.spacing_source}): "
-              f"called {pred.pattern} ({pred.confidence:.3f}), p_none {pred.probs[NONE]:.3f}, {pred.n_tiles} tiles")
-        if args.strongest:
-            rows.append(strongest_row(prep, probs.numpy(), name))
-        H, W = rad.pixels.shape
-        for _ in range(args.windows):
-            side = int(rng.uniform(0.5, 1.0) * min(H, W))
-            r, c = int(rng.integers(0, H - side + 1)), int(rng.integers(0, W - side + 1))
-            win = dataclasses.replace(rad, pixels=np.ascontiguousarray(rad.pixels[r:r + side, c:c + side]))
-            confusion[ni, CLASSES.index(predict_radiograph(win, model).pattern)] += 1
-        mask = body_mask(rad.pixels, sp)
-        for label in CLASSES:
-            if label == NONE:
-                continue
-            done = index = 0
-            while done < args.per_class and index < 4 * args.per_class:
-                scene = draw_scene(label, args.seed, index + 1000 * PLATES.index(name), shape=(1024, 1024), spacing_mm=sp)
-                index += 1
-                box = lesion_box(scene.lesion)
-                placed = None if box is None else insert_lesion(rad.pixels, mask, scene.lesion, box, sp, rng)
-                if placed is None:
-                    continue
-                pixels, true_box = placed
-                pred = predict_radiograph(dataclasses.replace(rad, pixels=pixels), model)
-                i, j = CLASSES.index(label), CLASSES.index(pred.pattern)
-                confusion[i, j] += 1
-                if i == j and pred.box is not None:
-                    ious.append(iou(pred.box, true_box))
-                done += 1
+    for im in real_images(args.per_class, args.windows, args.seed, args.spacing_mm):
+        if im.kind == "plate":
+            rad, sp = im.rad, float(im.rad.spacing_mm[0])
+            prep = prepare(rad, scale_params(model))
+            probs = tile_probabilities(prep, model)
+            pred = decide(prep, model, probs)  # = predict_radiograph(rad, model), keeping the tile probabilities
+            print(f"{im.plate}: {rad.pixels.shape[1]} x {rad.pixels.shape[0]} px at {sp} mm ({rad.spacing_source}): "
+                  f"called {pred.pattern} ({pred.confidence:.3f}), p_none {pred.probs[NONE]:.3f}, {pred.n_tiles} tiles")
+            if args.strongest:
+                rows.append(strongest_row(prep, probs.numpy(), im.plate))
+        else:
+            pred = predict_radiograph(im.rad, model)
+        i, j = CLASSES.index(im.label), CLASSES.index(pred.pattern)
+        confusion[i, j] += 1
+        if im.box is not None and i == j and pred.box is not None:
+            ious.append(iou(pred.box, im.box))
     if rows:
         from PIL import Image
 

@@ -1,0 +1,257 @@
+#!/usr/bin/env python
+"""A model's image decisions across domains from one pass over the images: paired comparisons
+of two models, other ways to pool tiles into the `none` decision, and test-time BatchNorm.
+
+    PYTHONPATH=. .venv/bin/python scripts/domain_probe.py dump --out D.npz [--model M] [--adapt-bn N0] FOLDER... [real]
+    PYTHONPATH=. .venv/bin/python scripts/domain_probe.py compare A.npz B.npz [--pool DOMAIN ...]
+    PYTHONPATH=. .venv/bin/python scripts/domain_probe.py pooling D.npz --fit DOMAIN
+
+``dump`` scores every tile of every image as ``calcvision infer`` does (tiles, the model's
+temperature, test-time augmentation of the strongest tiles) and keeps per image its domain, true
+label, the strongest tile's seven probabilities and the lesion evidence 1 - p_none of all its
+tiles, with the model's image calibration. A FOLDER is a benchmark folder with
+``local_manifest.csv`` or ``manifest.csv`` (columns path, label: what
+``scripts/bench_other_simulator.py`` and ``scripts/bench_infer_accuracy.py`` render); ``real``
+adds the images of ``scripts/bench_real_anatomy.py --per-class 24 --windows 30``. Whole-image
+calls made from a dump equal those of ``calcvision infer`` on the same images, so one dump (about
+0.2 s per image) replaces a run of each benchmark for the accuracy figures (not the boxes).
+``--adapt-bn N0``: before each image, BatchNorm statistics are re-estimated from that image's own
+tiles and mixed with the training ones at weights n / (N0 + n) and N0 / (N0 + n) (n tiles;
+Schneider et al., NeurIPS 2020), a test-time adaptation to a new domain.
+
+``compare`` prints, per domain, each model's accuracy, lesion-free images called a lesion and
+lesion images called `none`, the images right for one model only and the exact McNemar p; then
+those counts pooled over the ``--pool`` domains (default: all); domains only one dump holds are
+left out.
+
+``pooling`` fits, on the images of ``--fit`` (never a test domain), a logistic image decision on
+features of the tile evidences (logit of the strongest, ln of the number of tiles, a quantile,
+the mean or the second strongest, or the strongest minus a quantile: an image-relative
+contrast), and prints per domain the lesion-vs-`none` AUC and the false alarms and misses at
+its threshold. The shipped decision is ``base``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import sys
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "scripts"))
+
+from bench_real_anatomy import real_images  # noqa: E402
+from compare_bench_runs import mcnemar_exact  # noqa: E402
+
+from calcvision.patterns import CLASSES, NONE  # noqa: E402
+
+NI = CLASSES.index(NONE)
+
+
+def folder_images(folder: Path):
+    """(label, Radiograph) of each row of a benchmark folder's manifest."""
+    from calcvision.io import read_radiograph
+
+    manifest = folder / "local_manifest.csv"
+    with open(manifest if manifest.exists() else folder / "manifest.csv", newline="", encoding="utf-8") as f:
+        for row in csv.DictReader(f):
+            yield row["label"], read_radiograph(folder / row["path"])[0]
+
+
+def _bn_adapter(net, n0: float):
+    """A function that re-estimates ``net``'s BatchNorm statistics from a batch of tiles, mixed
+    with the training statistics at weight n0 / (n0 + n)."""
+    import torch
+
+    bns = [m for m in net.modules() if isinstance(m, torch.nn.BatchNorm2d)]
+    trained = [(m.running_mean.clone(), m.running_var.clone()) for m in bns]
+
+    def adapt(tiles: torch.Tensor) -> None:
+        for m in bns:
+            m.reset_running_stats()
+            m.momentum = None  # a cumulative average over the batches below
+            m.train()
+        with torch.no_grad():
+            for i in range(0, len(tiles), 256):
+                net(tiles[i:i + 256])
+        w = n0 / (n0 + len(tiles))
+        for m, (mean, var) in zip(bns, trained):
+            m.running_mean.mul_(1 - w).add_(w * mean)
+            m.running_var.mul_(1 - w).add_(w * var)
+            m.eval()
+
+    return adapt
+
+
+def dump(args: argparse.Namespace) -> None:
+    import torch
+
+    from calcvision.infer.predict import aggregate, prepare, scale_params, tile_probabilities
+    from calcvision.model import load_model
+
+    torch.set_num_threads(2)
+    model = load_model(args.model)
+    params = scale_params(model)
+    adapt = _bn_adapter(model.net, args.adapt_bn) if args.adapt_bn is not None else None
+    domains, labels, best, evidence, counts = [], [], [], [], []
+    for source in args.sources:
+        images = ((im.label, im.rad) for im in real_images(24, 30)) if source == "real" else folder_images(Path(source))
+        name = Path(source).name
+        for label, rad in images:
+            prep = prepare(rad, params)
+            if adapt is not None:
+                adapt(torch.from_numpy(prep.tiles))
+            probs = tile_probabilities(prep, model)
+            strongest, _ = aggregate(probs)
+            p = probs.double().numpy()
+            domains.append(name)
+            labels.append(label)
+            best.append(p[strongest])
+            evidence.append((1.0 - p[:, NI]).astype(np.float32))
+            counts.append(len(p))
+        print(f"{name}: {sum(d == name for d in domains)} images", flush=True)
+    np.savez_compressed(args.out, domain=np.array(domains), label=np.array(labels), best=np.array(best),
+                        evidence=np.concatenate(evidence), n_tiles=np.array(counts),
+                        image_calibration=np.array(model.image_calibration), model_sha256=model.sha256)
+    print(f"wrote {args.out} ({len(domains)} images; model {model.sha256[:12]})")
+
+
+def load(path: str) -> dict[str, np.ndarray]:
+    with np.load(path, allow_pickle=False) as z:
+        return {k: z[k] for k in z.files}
+
+
+def calls(d: dict[str, np.ndarray], calibration=None) -> np.ndarray:
+    """Class index of each image's call, as ``calcvision infer`` makes it."""
+    from calcvision.model.calibration import image_probs
+
+    cal = tuple(d["image_calibration"]) if calibration is None else calibration
+    return image_probs(d["best"], NI, *cal, n_tiles=d["n_tiles"]).argmax(1)
+
+
+def _domains(d: dict[str, np.ndarray], keep: list[str]) -> dict[str, np.ndarray]:
+    """The images of ``d`` whose domain is in ``keep``, domain after domain in that order."""
+    order = np.concatenate([np.flatnonzero(d["domain"] == dom) for dom in keep])
+    tiles = np.split(d["evidence"], np.cumsum(d["n_tiles"])[:-1])
+    return {**d, "domain": d["domain"][order], "label": d["label"][order], "best": d["best"][order],
+            "n_tiles": d["n_tiles"][order], "evidence": np.concatenate([tiles[i] for i in order])}
+
+
+def compare(args: argparse.Namespace) -> None:
+    a, b = load(args.a), load(args.b)
+    shared = [dom for dom in dict.fromkeys(a["domain"]) if dom in set(b["domain"])]
+    a, b = _domains(a, shared), _domains(b, shared)
+    if not (np.array_equal(a["domain"], b["domain"]) and np.array_equal(a["label"], b["label"])):
+        raise SystemExit("domain_probe: the two dumps hold different images in the domains they share")
+    truth = np.array([CLASSES.index(x) for x in a["label"]])
+    right_a, right_b = calls(a) == truth, calls(b) == truth
+    print(f"A {args.a} (model {str(a['model_sha256'])[:12]}), B {args.b} (model {str(b['model_sha256'])[:12]})")
+    pool = set(args.pool or a["domain"])
+    pooled = [0, 0]
+    for dom in dict.fromkeys(a["domain"]):
+        m = a["domain"] == dom
+        cells = []
+        for d, right in ((a, right_a), (b, right_b)):
+            call = calls(d)[m]
+            cells.append(f"{right[m].mean():.3f} / {int(((truth[m] == NI) & (call != NI)).sum())} of "
+                         f"{int((truth[m] == NI).sum())} / {int(((truth[m] != NI) & (call == NI)).sum())}")
+        only_a, only_b = int((right_a & ~right_b & m).sum()), int((right_b & ~right_a & m).sum())
+        if dom in pool:
+            pooled[0] += only_a
+            pooled[1] += only_b
+        print(f"{dom:14s} {m.sum():5d} images  accuracy / lesion-free called a lesion / lesions called none: "
+              f"A {cells[0]}  B {cells[1]};  right for A only {only_a}, B only {only_b} "
+              f"(p {mcnemar_exact(only_a, only_b):.2g})")
+    print(f"pooled over {', '.join(sorted(pool))}: right for A only {pooled[0]}, B only {pooled[1]} "
+          f"(p {mcnemar_exact(*pooled):.2g})")
+
+
+POOLINGS = {
+    "base": lambda s: [s["m"], -s["ln_n"]],
+    "no ln n": lambda s: [s["m"]],
+    "+ median": lambda s: [s["m"], -s["ln_n"], s["q50"]],
+    "+ 90th percentile": lambda s: [s["m"], -s["ln_n"], s["q90"]],
+    "+ mean": lambda s: [s["m"], -s["ln_n"], s["mean"]],
+    "+ second strongest": lambda s: [s["m"], -s["ln_n"], s["second"]],
+    "strongest - median": lambda s: [s["m"] - s["q50"], -s["ln_n"]],
+    "strongest - 75th percentile": lambda s: [s["m"] - s["q75"], -s["ln_n"]],
+    "strongest - 90th percentile": lambda s: [s["m"] - s["q90"], -s["ln_n"]],
+}
+
+
+def _summaries(d: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    from scipy.special import logit
+
+    z = logit(np.clip(d["evidence"].astype(np.float64), 1e-7, 1 - 1e-7))
+    parts = np.split(z, np.cumsum(d["n_tiles"])[:-1])
+    second = [np.sort(p)[-2] if len(p) > 1 else p[0] for p in parts]
+    return {"m": np.array([p.max() for p in parts]), "ln_n": np.log(d["n_tiles"]),
+            "q50": np.array([np.median(p) for p in parts]), "q75": np.array([np.quantile(p, 0.75) for p in parts]),
+            "q90": np.array([np.quantile(p, 0.9) for p in parts]), "mean": np.array([p.mean() for p in parts]),
+            "second": np.array(second)}
+
+
+def _fit_logistic(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    import torch
+    import torch.nn.functional as F
+
+    xt, yt = torch.tensor(x), torch.tensor(y, dtype=torch.float64)
+    w = torch.zeros(x.shape[1] + 1, dtype=torch.float64, requires_grad=True)
+    opt = torch.optim.LBFGS([w], max_iter=500, line_search_fn="strong_wolfe")
+
+    def closure():
+        opt.zero_grad()
+        loss = F.binary_cross_entropy_with_logits(xt @ w[:-1] + w[-1], yt)
+        loss.backward()
+        return loss
+
+    opt.step(closure)
+    return w.detach().numpy()
+
+
+def pooling(args: argparse.Namespace) -> None:
+    from image_operating_points import auc
+
+    d = load(args.dump)
+    s = _summaries(d)
+    lesion = d["label"] != NONE
+    fit = d["domain"] == args.fit
+    if not fit.any():
+        raise SystemExit(f"domain_probe: no domain {args.fit!r} in {args.dump}")
+    print(f"fitted on {args.fit} ({int(fit.sum())} images); per domain: AUC lesion vs none, "
+          "lesion-free images called a lesion, lesion images called none")
+    for name, features in POOLINGS.items():
+        x = np.stack(features(s), 1)
+        w = _fit_logistic(x[fit], lesion[fit].astype(float))
+        z = x @ w[:-1] + w[-1]
+        cells = [f"{dom} {auc(z[m & lesion], z[m & ~lesion]):.3f} {int((m & ~lesion & (z > 0)).sum())}/"
+                 f"{int((m & ~lesion).sum())} {int((m & lesion & (z <= 0)).sum())}"
+                 for dom in dict.fromkeys(d["domain"]) for m in [d["domain"] == dom]]
+        print(f"{name:28s} " + " | ".join(cells))
+
+
+def main(argv: list[str] | None = None) -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    sub = ap.add_subparsers(dest="command", required=True)
+    p = sub.add_parser("dump")
+    p.add_argument("sources", nargs="+", help="benchmark folders, and/or 'real'")
+    p.add_argument("--out", required=True)
+    p.add_argument("--model", default=None, help="model file (default: the shipped model)")
+    p.add_argument("--adapt-bn", type=float, default=None, metavar="N0")
+    p = sub.add_parser("compare")
+    p.add_argument("a")
+    p.add_argument("b")
+    p.add_argument("--pool", nargs="+", default=None, metavar="DOMAIN")
+    p = sub.add_parser("pooling")
+    p.add_argument("dump")
+    p.add_argument("--fit", required=True, metavar="DOMAIN")
+    args = ap.parse_args(argv)
+    {"dump": dump, "compare": compare, "pooling": pooling}[args.command](args)
+
+
+if __name__ == "__main__":
+    main()

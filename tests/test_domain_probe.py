@@ -1,0 +1,58 @@
+"""scripts/domain_probe.py: paired comparison and tile pooling from dumps of tile evidence."""
+
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "scripts"))
+
+import domain_probe as dp  # noqa: E402
+
+from calcvision.patterns import CLASSES, NONE  # noqa: E402
+
+NI = CLASSES.index(NONE)
+
+
+def _dump(path: Path, domains: list[str], labels: list[str], lesion_evidence: list[float], called: list[str]) -> str:
+    """A dump whose images have one tile each: evidence 1 - p_none and the rest on ``called``."""
+    best = np.zeros((len(labels), len(CLASSES)))
+    for i, (e, c) in enumerate(zip(lesion_evidence, called)):
+        best[i, NI] = 1 - e
+        best[i, CLASSES.index(c)] += e
+    np.savez(path, domain=np.array(domains), label=np.array(labels), best=best,
+             evidence=np.array(lesion_evidence, np.float32), n_tiles=np.ones(len(labels), int),
+             image_calibration=np.array([1.0, 0.0, 0.0]), model_sha256="0" * 64)
+    return str(path)
+
+
+def test_compare_counts_images_right_for_one_model_only_in_shared_domains(tmp_path, capsys):
+    labels = ["rice_grain", "sheet", NONE, NONE]
+    a = _dump(tmp_path / "a.npz", ["x", "x", "x", "y"], labels, [0.9, 0.9, 0.8, 0.1],
+              ["rice_grain", "sheet", "sheet", "sheet"])
+    b = _dump(tmp_path / "b.npz", ["x", "x", "x"], labels[:3], [0.9, 0.2, 0.1], ["rice_grain", "sheet", "sheet"])
+    dp.main(["compare", a, b])
+    out = capsys.readouterr().out
+    # domain y is only in A: left out; in x, A gets the sheet right and B the lesion-free image
+    assert "pooled over x:" in out and "A 0.667 / 1 of 1 / 0  B 0.667 / 0 of 1 / 1" in out
+    assert "right for A only 1, B only 1 (p 1)" in out
+
+
+def test_compare_refuses_dumps_of_other_images(tmp_path):
+    a = _dump(tmp_path / "a.npz", ["x"], ["sheet"], [0.9], ["sheet"])
+    b = _dump(tmp_path / "b.npz", ["x"], [NONE], [0.9], ["sheet"])
+    with pytest.raises(SystemExit, match="different images"):
+        dp.main(["compare", a, b])
+
+
+def test_pooling_fits_on_the_named_domain_and_separates_a_separable_set(tmp_path, capsys):
+    rng = np.random.default_rng(0)
+    labels = ["sheet"] * 30 + [NONE] * 30
+    evidence = list(np.r_[rng.uniform(0.6, 0.99, 30), rng.uniform(0.01, 0.4, 30)])
+    d = _dump(tmp_path / "d.npz", ["fit"] * 60, labels, evidence, ["sheet"] * 60)
+    dp.main(["pooling", d, "--fit", "fit"])
+    base = next(line for line in capsys.readouterr().out.splitlines() if line.startswith("base"))
+    assert "fit 1.000 0/30 0" in base
+    with pytest.raises(SystemExit, match="no domain"):
+        dp.main(["pooling", d, "--fit", "other"])
