@@ -19,8 +19,9 @@ calls made from a dump equal those of ``calcvision infer`` on the same images, s
 tiles and mixed with the training ones at weights n / (N0 + n) and N0 / (N0 + n) (n tiles;
 Schneider et al., NeurIPS 2020), a test-time adaptation to a new domain.
 
-``compare`` prints, per domain, each model's accuracy, lesion-free images called a lesion and
-lesion images called `none`, the images right for one model only and the exact McNemar p; then
+``compare`` prints, per domain, each model's accuracy, lesion-free images called a lesion,
+lesion images called `none` and image-level ECE (with the mean confidence: over-confidence on
+other domains), the images right for one model only and the exact McNemar p; then
 those counts pooled over the ``--pool`` domains (default: all); domains only one dump holds are
 left out.
 
@@ -125,12 +126,11 @@ def load(path: str) -> dict[str, np.ndarray]:
         return {k: z[k] for k in z.files}
 
 
-def calls(d: dict[str, np.ndarray], calibration=None) -> np.ndarray:
-    """Class index of each image's call, as ``calcvision infer`` makes it."""
+def image_probabilities(d: dict[str, np.ndarray]) -> np.ndarray:
+    """Each image's seven probabilities, as ``calcvision infer`` gives them."""
     from calcvision.model.calibration import image_probs
 
-    cal = tuple(d["image_calibration"]) if calibration is None else calibration
-    return image_probs(d["best"], NI, *cal, n_tiles=d["n_tiles"]).argmax(1)
+    return image_probs(d["best"], NI, *tuple(d["image_calibration"]), n_tiles=d["n_tiles"])
 
 
 def _domains(d: dict[str, np.ndarray], keep: list[str]) -> dict[str, np.ndarray]:
@@ -142,29 +142,35 @@ def _domains(d: dict[str, np.ndarray], keep: list[str]) -> dict[str, np.ndarray]
 
 
 def compare(args: argparse.Namespace) -> None:
+    from calcvision.model.calibration import expected_calibration_error
+
     a, b = load(args.a), load(args.b)
     shared = [dom for dom in dict.fromkeys(a["domain"]) if dom in set(b["domain"])]
     a, b = _domains(a, shared), _domains(b, shared)
     if not (np.array_equal(a["domain"], b["domain"]) and np.array_equal(a["label"], b["label"])):
         raise SystemExit("domain_probe: the two dumps hold different images in the domains they share")
+
     truth = np.array([CLASSES.index(x) for x in a["label"]])
-    right_a, right_b = calls(a) == truth, calls(b) == truth
+    probs = [image_probabilities(a), image_probabilities(b)]
+    right_a, right_b = (p.argmax(1) == truth for p in probs)
     print(f"A {args.a} (model {str(a['model_sha256'])[:12]}), B {args.b} (model {str(b['model_sha256'])[:12]})")
+    print("per domain and model: accuracy / lesion-free images called a lesion / lesion images called none / "
+          "image ECE (mean confidence)")
     pool = set(args.pool or a["domain"])
     pooled = [0, 0]
     for dom in dict.fromkeys(a["domain"]):
         m = a["domain"] == dom
         cells = []
-        for d, right in ((a, right_a), (b, right_b)):
-            call = calls(d)[m]
-            cells.append(f"{right[m].mean():.3f} / {int(((truth[m] == NI) & (call != NI)).sum())} of "
-                         f"{int((truth[m] == NI).sum())} / {int(((truth[m] != NI) & (call == NI)).sum())}")
+        for p in probs:
+            call, t = p[m].argmax(1), truth[m]
+            false_alarms, missed = int(((t == NI) & (call != NI)).sum()), int(((t != NI) & (call == NI)).sum())
+            cells.append(f"{(call == t).mean():.3f} / {false_alarms} of {int((t == NI).sum())} / {missed} / "
+                         f"{expected_calibration_error(p[m], t):.3f} ({p[m].max(1).mean():.3f})")
         only_a, only_b = int((right_a & ~right_b & m).sum()), int((right_b & ~right_a & m).sum())
         if dom in pool:
             pooled[0] += only_a
             pooled[1] += only_b
-        print(f"{dom:14s} {m.sum():5d} images  accuracy / lesion-free called a lesion / lesions called none: "
-              f"A {cells[0]}  B {cells[1]};  right for A only {only_a}, B only {only_b} "
+        print(f"{dom:14s} {m.sum():5d} images  A {cells[0]}  B {cells[1]};  right for A only {only_a}, B only {only_b} "
               f"(p {mcnemar_exact(only_a, only_b):.2g})")
     print(f"pooled over {', '.join(sorted(pool))}: right for A only {pooled[0]}, B only {pooled[1]} "
           f"(p {mcnemar_exact(*pooled):.2g})")

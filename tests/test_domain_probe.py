@@ -35,7 +35,7 @@ def test_compare_counts_images_right_for_one_model_only_in_shared_domains(tmp_pa
     dp.main(["compare", a, b])
     out = capsys.readouterr().out
     # domain y is only in A: left out; in x, A gets the sheet right and B the lesion-free image
-    assert "pooled over x:" in out and "A 0.667 / 1 of 1 / 0  B 0.667 / 0 of 1 / 1" in out
+    assert "pooled over x:" in out and "A 0.667 / 1 of 1 / 0 / " in out and "B 0.667 / 0 of 1 / 1 / " in out
     assert "right for A only 1, B only 1 (p 1)" in out
 
 
