@@ -5,6 +5,7 @@ of two models, other ways to pool tiles into the `none` decision, and test-time 
     PYTHONPATH=. .venv/bin/python scripts/domain_probe.py dump --out D.npz [--model M] [--adapt-bn N0] FOLDER... [real]
     PYTHONPATH=. .venv/bin/python scripts/domain_probe.py compare A.npz B.npz [--pool DOMAIN ...]
     PYTHONPATH=. .venv/bin/python scripts/domain_probe.py pooling D.npz --fit DOMAIN
+    PYTHONPATH=. .venv/bin/python scripts/domain_probe.py temperature D.npz [D2.npz ...] --fit DOMAIN [DOMAIN ...]
 
 ``dump`` scores every tile of every image as ``calcvision infer`` does (tiles, the model's
 temperature, test-time augmentation of the strongest tiles) and keeps per image its domain, true
@@ -30,6 +31,11 @@ features of the tile evidences (logit of the strongest, ln of the number of tile
 the mean or the second strongest, or the strongest minus a quantile: an image-relative
 contrast), and prints per domain the lesion-vs-`none` AUC and the false alarms and misses at
 its threshold. The shipped decision is ``base``.
+
+``temperature`` fits one temperature T on the images' seven probabilities (p^(1/T),
+renormalised: the calls stay, the confidences soften) by NLL on the ``--fit`` domains of the
+dumps (one model's), and prints each domain's image-level ECE and mean confidence without and
+with it: what calibrating for images unlike the training ones costs on images like them.
 """
 
 from __future__ import annotations
@@ -240,6 +246,37 @@ def pooling(args: argparse.Namespace) -> None:
         print(f"{name:28s} " + " | ".join(cells))
 
 
+def _soften(p: np.ndarray, t: float) -> np.ndarray:
+    z = np.log(np.clip(p, 1e-12, 1.0)) / t
+    z = np.exp(z - z.max(axis=1, keepdims=True))
+    return z / z.sum(axis=1, keepdims=True)
+
+
+def temperature(args: argparse.Namespace) -> None:
+    import torch
+
+    from calcvision.model.calibration import expected_calibration_error, fit_temperature
+
+    dumps = [load(f) for f in args.dumps]
+    if len({str(d["model_sha256"]) for d in dumps}) > 1:
+        raise SystemExit("domain_probe: the dumps come from different models")
+    domain = np.concatenate([d["domain"] for d in dumps])
+    probs = np.concatenate([image_probabilities(d) for d in dumps])
+    truth = np.array([CLASSES.index(x) for d in dumps for x in d["label"]])
+    fit = np.isin(domain, args.fit)
+    if not fit.any():
+        raise SystemExit(f"domain_probe: none of {args.fit} in the dumps")
+    t = fit_temperature(torch.from_numpy(np.log(np.clip(probs[fit], 1e-12, 1.0))), torch.from_numpy(truth[fit]))
+    print(f"T = {t:.3f}, fitted on {', '.join(args.fit)} ({int(fit.sum())} images); per domain: accuracy, "
+          "image ECE (mean confidence) without and with T")
+    for dom in dict.fromkeys(domain):
+        m = domain == dom
+        cells = [f"{expected_calibration_error(p, truth[m]):.3f} ({p.max(1).mean():.3f})"
+                 for p in (probs[m], _soften(probs[m], t))]
+        print(f"{dom:14s} {m.sum():5d} images  accuracy {(probs[m].argmax(1) == truth[m]).mean():.3f}  "
+              f"{cells[0]} -> {cells[1]}")
+
+
 def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     sub = ap.add_subparsers(dest="command", required=True)
@@ -255,8 +292,11 @@ def main(argv: list[str] | None = None) -> None:
     p = sub.add_parser("pooling")
     p.add_argument("dump")
     p.add_argument("--fit", required=True, metavar="DOMAIN")
+    p = sub.add_parser("temperature")
+    p.add_argument("dumps", nargs="+")
+    p.add_argument("--fit", nargs="+", required=True, metavar="DOMAIN")
     args = ap.parse_args(argv)
-    {"dump": dump, "compare": compare, "pooling": pooling}[args.command](args)
+    {"dump": dump, "compare": compare, "pooling": pooling, "temperature": temperature}[args.command](args)
 
 
 if __name__ == "__main__":

@@ -56,3 +56,17 @@ def test_pooling_fits_on_the_named_domain_and_separates_a_separable_set(tmp_path
     assert "fit 1.000 0/30 0" in base
     with pytest.raises(SystemExit, match="no domain"):
         dp.main(["pooling", d, "--fit", "other"])
+
+
+def test_temperature_softens_an_over_confident_model_and_keeps_its_calls(tmp_path, capsys):
+    """Right 60 % of the time at confidence 0.9: the fitted T > 1 brings the mean confidence
+    towards 0.6 and the ECE down; the calls (and so the accuracy) stay."""
+    n = 50
+    labels = ["sheet"] * 30 + ["rice_grain"] * 20  # every image called sheet
+    d = _dump(tmp_path / "d.npz", ["fit"] * n, labels, [0.9] * n, ["sheet"] * n)
+    dp.main(["temperature", d, "--fit", "fit"])
+    out = capsys.readouterr().out
+    t = float(out.split("T = ")[1].split(",")[0])
+    line = next(x for x in out.splitlines() if x.startswith("fit "))
+    before, after = (float(v.split(" (")[0]) for v in line.split("accuracy 0.600  ")[1].split(" -> "))
+    assert t > 1 and after < before
