@@ -1,16 +1,19 @@
 #!/usr/bin/env python
 """A model's image decisions across domains from one pass over the images: paired comparisons
-of two models, other ways to pool tiles into the `none` decision, and test-time BatchNorm.
+of two models, other ways to pool tiles into the `none` decision, test-time BatchNorm, an image
+temperature, and how far an image's features lie from the training data's.
 
-    PYTHONPATH=. .venv/bin/python scripts/domain_probe.py dump --out D.npz [--model M] [--adapt-bn N0] FOLDER... [real]
+    PYTHONPATH=. .venv/bin/python scripts/domain_probe.py dump --out D.npz [--adapt-bn N0] [--features] SRC...
     PYTHONPATH=. .venv/bin/python scripts/domain_probe.py compare A.npz B.npz [--pool DOMAIN ...]
     PYTHONPATH=. .venv/bin/python scripts/domain_probe.py pooling D.npz --fit DOMAIN
     PYTHONPATH=. .venv/bin/python scripts/domain_probe.py temperature D.npz [D2.npz ...] --fit DOMAIN [DOMAIN ...]
+    PYTHONPATH=. .venv/bin/python scripts/domain_probe.py shift D.npz --fit DOMAIN      (a dump made with --features)
 
-``dump`` scores every tile of every image as ``calcvision infer`` does (tiles, the model's
-temperature, test-time augmentation of the strongest tiles) and keeps per image its domain, true
-label, the strongest tile's seven probabilities and the lesion evidence 1 - p_none of all its
-tiles, with the model's image calibration. A FOLDER is a benchmark folder with
+``dump`` scores every tile of every image as ``calcvision infer`` does (tiles, the temperature,
+test-time augmentation of the strongest tiles) with ``--model`` (default: the shipped one) and
+keeps per image its domain, true label, the strongest tile's seven probabilities and the
+lesion evidence 1 - p_none of all its tiles, with the model's image calibration (``--features``:
+also the strongest tile's pooled features). A SRC is a benchmark folder with
 ``local_manifest.csv`` or ``manifest.csv`` (columns path, label: what
 ``scripts/bench_other_simulator.py`` and ``scripts/bench_infer_accuracy.py`` render); ``real``
 adds the images of ``scripts/bench_real_anatomy.py --per-class 24 --windows 30``. Whole-image
@@ -36,6 +39,13 @@ its threshold. The shipped decision is ``base``.
 renormalised: the calls stay, the confidences soften) by NLL on the ``--fit`` domains of the
 dumps (one model's), and prints each domain's image-level ECE and mean confidence without and
 with it: what calibrating for images unlike the training ones costs on images like them.
+
+``shift`` (dumps made with ``--features``: the strongest tile's pooled features, the
+classifier's input) fits a Gaussian (shrunk covariance) to the features of half of the
+``--fit`` domain's images and scores every image by its Mahalanobis distance to it (Lee et al.,
+NeurIPS 2018): per domain the median distance, the AUC of telling the domain's images from the
+other half of the fit domain, and the AUC of telling the domain's wrong calls from its right
+ones. A confidence that knows when an image is unlike the training data needs both.
 """
 
 from __future__ import annotations
@@ -104,7 +114,10 @@ def dump(args: argparse.Namespace) -> None:
     model = load_model(args.model)
     params = scale_params(model)
     adapt = _bn_adapter(model.net, args.adapt_bn) if args.adapt_bn is not None else None
-    domains, labels, best, evidence, counts = [], [], [], [], []
+    domains, labels, best, evidence, counts, features = [], [], [], [], [], []
+    pooled = {}
+    if args.features:  # the classifier's input: a tile's pooled features
+        model.net.fc.register_forward_hook(lambda module, inputs, output: pooled.update(x=inputs[0]))
     for source in args.sources:
         images = ((im.label, im.rad) for im in real_images(24, 30)) if source == "real" else folder_images(Path(source))
         name = Path(source).name
@@ -114,6 +127,10 @@ def dump(args: argparse.Namespace) -> None:
                 adapt(torch.from_numpy(prep.tiles))
             probs = tile_probabilities(prep, model)
             strongest, _ = aggregate(probs)
+            if args.features:
+                with torch.inference_mode():
+                    model.net(torch.from_numpy(prep.tiles[strongest:strongest + 1]))
+                features.append(pooled["x"][0].float().numpy().copy())
             p = probs.double().numpy()
             domains.append(name)
             labels.append(label)
@@ -121,9 +138,10 @@ def dump(args: argparse.Namespace) -> None:
             evidence.append((1.0 - p[:, NI]).astype(np.float32))
             counts.append(len(p))
         print(f"{name}: {sum(d == name for d in domains)} images", flush=True)
+    extra = {"features": np.array(features)} if args.features else {}
     np.savez_compressed(args.out, domain=np.array(domains), label=np.array(labels), best=np.array(best),
                         evidence=np.concatenate(evidence), n_tiles=np.array(counts),
-                        image_calibration=np.array(model.image_calibration), model_sha256=model.sha256)
+                        image_calibration=np.array(model.image_calibration), model_sha256=model.sha256, **extra)
     print(f"wrote {args.out} ({len(domains)} images; model {model.sha256[:12]})")
 
 
@@ -277,6 +295,36 @@ def temperature(args: argparse.Namespace) -> None:
               f"{cells[0]} -> {cells[1]}")
 
 
+def shift(args: argparse.Namespace) -> None:
+    from image_operating_points import auc
+
+    d = load(args.dump)
+    if "features" not in d:
+        raise SystemExit(f"domain_probe: {args.dump} has no features (dump --features)")
+    x = d["features"].astype(np.float64)
+    fit_idx = np.flatnonzero(d["domain"] == args.fit)
+    if len(fit_idx) < 20:
+        raise SystemExit(f"domain_probe: too few images of {args.fit!r} in {args.dump}")
+    ref, held = fit_idx[::2], fit_idx[1::2]
+    mean = x[ref].mean(0)
+    cov = np.cov(x[ref], rowvar=False)
+    cov += 0.1 * np.trace(cov) / len(cov) * np.eye(len(cov))
+    diff = x - mean
+    dist = np.sqrt(np.einsum("ij,jk,ik->i", diff, np.linalg.inv(cov), diff))
+    right = image_probabilities(d).argmax(1) == np.array([CLASSES.index(v) for v in d["label"]])
+    print(f"Gaussian of {len(ref)} {args.fit} images; per domain: median distance, AUC against the other "
+          f"{len(held)} {args.fit} images, AUC of wrong calls against right ones")
+    for dom in dict.fromkeys(d["domain"]):
+        m = np.flatnonzero(d["domain"] == dom)
+        if dom == args.fit:
+            m = held
+        own = auc(dist[m], dist[held]) if dom != args.fit else float("nan")
+        wrong = ~right[m]
+        sep = auc(dist[m][wrong], dist[m][~wrong]) if 0 < wrong.sum() < len(m) else float("nan")
+        print(f"{dom:14s} {len(m):5d} images  median {np.median(dist[m]):7.2f}  vs {args.fit} {own:.3f}  "
+              f"wrong vs right {sep:.3f} ({int(wrong.sum())} wrong)")
+
+
 def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     sub = ap.add_subparsers(dest="command", required=True)
@@ -285,6 +333,7 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--out", required=True)
     p.add_argument("--model", default=None, help="model file (default: the shipped model)")
     p.add_argument("--adapt-bn", type=float, default=None, metavar="N0")
+    p.add_argument("--features", action="store_true", help="also keep the strongest tile's pooled features")
     p = sub.add_parser("compare")
     p.add_argument("a")
     p.add_argument("b")
@@ -295,8 +344,12 @@ def main(argv: list[str] | None = None) -> None:
     p = sub.add_parser("temperature")
     p.add_argument("dumps", nargs="+")
     p.add_argument("--fit", nargs="+", required=True, metavar="DOMAIN")
+    p = sub.add_parser("shift")
+    p.add_argument("dump")
+    p.add_argument("--fit", required=True, metavar="DOMAIN")
     args = ap.parse_args(argv)
-    {"dump": dump, "compare": compare, "pooling": pooling, "temperature": temperature}[args.command](args)
+    commands = {"dump": dump, "compare": compare, "pooling": pooling, "temperature": temperature, "shift": shift}
+    commands[args.command](args)
 
 
 if __name__ == "__main__":

@@ -70,3 +70,20 @@ def test_temperature_softens_an_over_confident_model_and_keeps_its_calls(tmp_pat
     line = next(x for x in out.splitlines() if x.startswith("fit "))
     before, after = (float(v.split(" (")[0]) for v in line.split("accuracy 0.600  ")[1].split(" -> "))
     assert t > 1 and after < before
+
+
+def test_shift_tells_images_far_from_the_fit_domain(tmp_path, capsys):
+    """Features of a domain 3 standard deviations away are told from the fit domain's held-out
+    half (AUC near 1); the fit domain's own held-out half shows no AUC against itself."""
+    rng = np.random.default_rng(1)
+    n = 60
+    path = _dump(tmp_path / "d.npz", ["own"] * n + ["far"] * n, ["sheet"] * 2 * n, [0.9] * 2 * n, ["sheet"] * 2 * n)
+    d = dict(np.load(path))
+    d["features"] = np.r_[rng.normal(0, 1, (n, 8)), rng.normal(3, 1, (n, 8))]
+    np.savez(path, **d)
+    dp.main(["shift", path, "--fit", "own"])
+    lines = {x.split()[0]: x for x in capsys.readouterr().out.splitlines()[1:]}
+    assert float(lines["far"].split("vs own ")[1].split()[0]) > 0.95
+    assert "vs own nan" in lines["own"]
+    with pytest.raises(SystemExit, match="too few"):
+        dp.main(["shift", path, "--fit", "nowhere"])
