@@ -45,7 +45,8 @@ classifier's input) fits a Gaussian (shrunk covariance) to the features of half 
 ``--fit`` domain's images and scores every image by its Mahalanobis distance to it (Lee et al.,
 NeurIPS 2018): per domain the median distance, the AUC of telling the domain's images from the
 other half of the fit domain, and the AUC of telling the domain's wrong calls from its right
-ones. A confidence that knows when an image is unlike the training data needs both.
+ones (and, for comparison, of the confidence telling right calls from wrong ones). A confidence
+that knows when an image is unlike the training data needs the distance to do both.
 """
 
 from __future__ import annotations
@@ -146,6 +147,8 @@ def dump(args: argparse.Namespace) -> None:
 
 
 def load(path: str) -> dict[str, np.ndarray]:
+    if not Path(path).is_file():
+        raise SystemExit(f"domain_probe: {path}: no such dump")
     with np.load(path, allow_pickle=False) as z:
         return {k: z[k] for k in z.files}
 
@@ -311,18 +314,22 @@ def shift(args: argparse.Namespace) -> None:
     cov += 0.1 * np.trace(cov) / len(cov) * np.eye(len(cov))
     diff = x - mean
     dist = np.sqrt(np.einsum("ij,jk,ik->i", diff, np.linalg.inv(cov), diff))
-    right = image_probabilities(d).argmax(1) == np.array([CLASSES.index(v) for v in d["label"]])
+    probs = image_probabilities(d)
+    right, confidence = probs.argmax(1) == np.array([CLASSES.index(v) for v in d["label"]]), probs.max(1)
     print(f"Gaussian of {len(ref)} {args.fit} images; per domain: median distance, AUC against the other "
-          f"{len(held)} {args.fit} images, AUC of wrong calls against right ones")
+          f"{len(held)} {args.fit} images, AUC of wrong calls against right ones by distance and of right "
+          "calls against wrong ones by confidence")
     for dom in dict.fromkeys(d["domain"]):
         m = np.flatnonzero(d["domain"] == dom)
         if dom == args.fit:
             m = held
         own = auc(dist[m], dist[held]) if dom != args.fit else float("nan")
         wrong = ~right[m]
-        sep = auc(dist[m][wrong], dist[m][~wrong]) if 0 < wrong.sum() < len(m) else float("nan")
+        both = 0 < wrong.sum() < len(m)
+        sep = auc(dist[m][wrong], dist[m][~wrong]) if both else float("nan")
+        conf = auc(confidence[m][~wrong], confidence[m][wrong]) if both else float("nan")
         print(f"{dom:14s} {len(m):5d} images  median {np.median(dist[m]):7.2f}  vs {args.fit} {own:.3f}  "
-              f"wrong vs right {sep:.3f} ({int(wrong.sum())} wrong)")
+              f"wrong vs right {sep:.3f} ({int(wrong.sum())} wrong)  confidence {conf:.3f}")
 
 
 def main(argv: list[str] | None = None) -> None:
