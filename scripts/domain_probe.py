@@ -153,6 +153,11 @@ def load(path: str) -> dict[str, np.ndarray]:
         return {k: z[k] for k in z.files}
 
 
+def true_classes(d: dict[str, np.ndarray]) -> np.ndarray:
+    """Class index of each image's true label."""
+    return np.array([CLASSES.index(v) for v in d["label"]])
+
+
 def image_probabilities(d: dict[str, np.ndarray]) -> np.ndarray:
     """Each image's seven probabilities, as ``calcvision infer`` gives them."""
     from calcvision.model.calibration import image_probs
@@ -177,7 +182,7 @@ def compare(args: argparse.Namespace) -> None:
     if not (np.array_equal(a["domain"], b["domain"]) and np.array_equal(a["label"], b["label"])):
         raise SystemExit("domain_probe: the two dumps hold different images in the domains they share")
 
-    truth = np.array([CLASSES.index(x) for x in a["label"]])
+    truth = true_classes(a)
     probs = [image_probabilities(a), image_probabilities(b)]
     right_a, right_b = (p.argmax(1) == truth for p in probs)
     print(f"A {args.a} (model {str(a['model_sha256'])[:12]}), B {args.b} (model {str(b['model_sha256'])[:12]})")
@@ -283,7 +288,7 @@ def temperature(args: argparse.Namespace) -> None:
         raise SystemExit("domain_probe: the dumps come from different models")
     domain = np.concatenate([d["domain"] for d in dumps])
     probs = np.concatenate([image_probabilities(d) for d in dumps])
-    truth = np.array([CLASSES.index(x) for d in dumps for x in d["label"]])
+    truth = np.concatenate([true_classes(d) for d in dumps])
     fit = np.isin(domain, args.fit)
     if not fit.any():
         raise SystemExit(f"domain_probe: none of {args.fit} in the dumps")
@@ -315,7 +320,7 @@ def shift(args: argparse.Namespace) -> None:
     diff = x - mean
     dist = np.sqrt(np.einsum("ij,jk,ik->i", diff, np.linalg.inv(cov), diff))
     probs = image_probabilities(d)
-    right, confidence = probs.argmax(1) == np.array([CLASSES.index(v) for v in d["label"]]), probs.max(1)
+    right, confidence = probs.argmax(1) == true_classes(d), probs.max(1)
     print(f"Gaussian of {len(ref)} {args.fit} images; per domain: median distance, AUC against the other "
           f"{len(held)} {args.fit} images, AUC of wrong calls against right ones by distance and of right "
           "calls against wrong ones by confidence")
