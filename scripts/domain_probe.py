@@ -169,8 +169,8 @@ def _domains(d: dict[str, np.ndarray], keep: list[str]) -> dict[str, np.ndarray]
     """The images of ``d`` whose domain is in ``keep``, domain after domain in that order."""
     order = np.concatenate([np.flatnonzero(d["domain"] == dom) for dom in keep])
     tiles = np.split(d["evidence"], np.cumsum(d["n_tiles"])[:-1])
-    return {**d, "domain": d["domain"][order], "label": d["label"][order], "best": d["best"][order],
-            "n_tiles": d["n_tiles"][order], "evidence": np.concatenate([tiles[i] for i in order])}
+    per_image = {k: d[k][order] for k in ("domain", "label", "best", "n_tiles", "features") if k in d}
+    return {**d, **per_image, "evidence": np.concatenate([tiles[i] for i in order])}
 
 
 def compare(args: argparse.Namespace) -> None:
@@ -272,14 +272,9 @@ def pooling(args: argparse.Namespace) -> None:
         print(f"{name:28s} " + " | ".join(cells))
 
 
-def _soften(p: np.ndarray, t: float) -> np.ndarray:
-    z = np.log(np.clip(p, 1e-12, 1.0)) / t
-    z = np.exp(z - z.max(axis=1, keepdims=True))
-    return z / z.sum(axis=1, keepdims=True)
-
-
 def temperature(args: argparse.Namespace) -> None:
     import torch
+    from scipy.special import softmax
 
     from calcvision.model.calibration import expected_calibration_error, fit_temperature
 
@@ -292,13 +287,14 @@ def temperature(args: argparse.Namespace) -> None:
     fit = np.isin(domain, args.fit)
     if not fit.any():
         raise SystemExit(f"domain_probe: none of {args.fit} in the dumps")
-    t = fit_temperature(torch.from_numpy(np.log(np.clip(probs[fit], 1e-12, 1.0))), torch.from_numpy(truth[fit]))
+    log_p = np.log(np.clip(probs, 1e-12, 1.0))
+    t = fit_temperature(torch.from_numpy(log_p[fit]), torch.from_numpy(truth[fit]))
     print(f"T = {t:.3f}, fitted on {', '.join(args.fit)} ({int(fit.sum())} images); per domain: accuracy, "
           "image ECE (mean confidence) without and with T")
     for dom in dict.fromkeys(domain):
         m = domain == dom
         cells = [f"{expected_calibration_error(p, truth[m]):.3f} ({p.max(1).mean():.3f})"
-                 for p in (probs[m], _soften(probs[m], t))]
+                 for p in (probs[m], softmax(log_p[m] / t, axis=1))]
         print(f"{dom:14s} {m.sum():5d} images  accuracy {(probs[m].argmax(1) == truth[m]).mean():.3f}  "
               f"{cells[0]} -> {cells[1]}")
 
