@@ -24,8 +24,8 @@ tiles and mixed with the training ones at weights n / (N0 + n) and N0 / (N0 + n)
 Schneider et al., NeurIPS 2020), a test-time adaptation to a new domain.
 
 ``compare`` prints, per domain, each model's accuracy, lesion-free images called a lesion,
-lesion images called `none` and image-level ECE (with the mean confidence: over-confidence on
-other domains), the images right for one model only and the exact McNemar p; then
+lesion images called `none`, image-level ECE (with the mean confidence: over-confidence on
+other domains) and NLL, the images right for one model only and the exact McNemar p; then
 those counts pooled over the ``--pool`` domains (default: all); domains only one dump holds are
 left out.
 
@@ -35,9 +35,9 @@ the mean or the second strongest, or the strongest minus a quantile: an image-re
 contrast), and prints per domain the lesion-vs-`none` AUC and the false alarms and misses at
 its threshold. The shipped decision is ``base``.
 
-``temperature`` fits one temperature T on the images' seven probabilities (p^(1/T),
-renormalised: the calls stay, the confidences soften) by NLL on the ``--fit`` domains of the
-dumps (one model's), and prints each domain's image-level ECE and mean confidence without and
+``temperature`` fits one temperature T on the images' seven probabilities as the model gives
+them (its own image temperature applied) (p^(1/T), renormalised: the calls stay, the
+confidences soften) by NLL on the ``--fit`` domains of the dumps (one model's), and prints each domain's image-level ECE and mean confidence without and
 with it: what calibrating for images unlike the training ones costs on images like them.
 
 ``shift`` (dumps made with ``--features``: the strongest tile's pooled features, the
@@ -142,7 +142,8 @@ def dump(args: argparse.Namespace) -> None:
     extra = {"features": np.array(features)} if args.features else {}
     np.savez_compressed(args.out, domain=np.array(domains), label=np.array(labels), best=np.array(best),
                         evidence=np.concatenate(evidence), n_tiles=np.array(counts),
-                        image_calibration=np.array(model.image_calibration), model_sha256=model.sha256, **extra)
+                        image_calibration=np.array(model.image_calibration),
+                        image_temperature=model.image_temperature, model_sha256=model.sha256, **extra)
     print(f"wrote {args.out} ({len(domains)} images; model {model.sha256[:12]})")
 
 
@@ -159,10 +160,12 @@ def true_classes(d: dict[str, np.ndarray]) -> np.ndarray:
 
 
 def image_probabilities(d: dict[str, np.ndarray]) -> np.ndarray:
-    """Each image's seven probabilities, as ``calcvision infer`` gives them."""
-    from calcvision.model.calibration import image_probs
+    """Each image's seven probabilities, as ``calcvision infer`` gives them (dumps of models or
+    of runs before the image temperature: 1.0)."""
+    from calcvision.model.calibration import image_probs, temper
 
-    return image_probs(d["best"], NI, *tuple(d["image_calibration"]), n_tiles=d["n_tiles"])
+    p = image_probs(d["best"], NI, *tuple(d["image_calibration"]), n_tiles=d["n_tiles"])
+    return temper(p, float(d.get("image_temperature", 1.0)))
 
 
 def _domains(d: dict[str, np.ndarray], keep: list[str]) -> dict[str, np.ndarray]:
@@ -171,6 +174,12 @@ def _domains(d: dict[str, np.ndarray], keep: list[str]) -> dict[str, np.ndarray]
     tiles = np.split(d["evidence"], np.cumsum(d["n_tiles"])[:-1])
     per_image = {k: d[k][order] for k in ("domain", "label", "best", "n_tiles", "features") if k in d}
     return {**d, **per_image, "evidence": np.concatenate([tiles[i] for i in order])}
+
+
+def _nll(probs: np.ndarray, truth: np.ndarray) -> float:
+    """Mean negative log-likelihood of the true classes (a proper score: it rewards honest
+    confidence on right and wrong calls alike, where the ECE only compares bin averages)."""
+    return float(-np.log(np.clip(probs[np.arange(len(truth)), truth], 1e-12, 1.0)).mean())
 
 
 def compare(args: argparse.Namespace) -> None:
@@ -187,7 +196,7 @@ def compare(args: argparse.Namespace) -> None:
     right_a, right_b = (p.argmax(1) == truth for p in probs)
     print(f"A {args.a} (model {str(a['model_sha256'])[:12]}), B {args.b} (model {str(b['model_sha256'])[:12]})")
     print("per domain and model: accuracy / lesion-free images called a lesion / lesion images called none / "
-          "image ECE (mean confidence)")
+          "image ECE (mean confidence) / NLL")
     pool = set(args.pool or a["domain"])
     pooled = [0, 0]
     for dom in dict.fromkeys(a["domain"]):
@@ -197,7 +206,7 @@ def compare(args: argparse.Namespace) -> None:
             call, t = p[m].argmax(1), truth[m]
             false_alarms, missed = int(((t == NI) & (call != NI)).sum()), int(((t != NI) & (call == NI)).sum())
             cells.append(f"{(call == t).mean():.3f} / {false_alarms} of {int((t == NI).sum())} / {missed} / "
-                         f"{expected_calibration_error(p[m], t):.3f} ({p[m].max(1).mean():.3f})")
+                         f"{expected_calibration_error(p[m], t):.3f} ({p[m].max(1).mean():.3f}) / {_nll(p[m], t):.3f}")
         only_a, only_b = int((right_a & ~right_b & m).sum()), int((right_b & ~right_a & m).sum())
         if dom in pool:
             pooled[0] += only_a
@@ -273,10 +282,7 @@ def pooling(args: argparse.Namespace) -> None:
 
 
 def temperature(args: argparse.Namespace) -> None:
-    import torch
-    from scipy.special import softmax
-
-    from calcvision.model.calibration import expected_calibration_error, fit_temperature
+    from calcvision.model.calibration import expected_calibration_error, fit_image_temperature, temper
 
     dumps = [load(f) for f in args.dumps]
     if len({str(d["model_sha256"]) for d in dumps}) > 1:
@@ -287,14 +293,13 @@ def temperature(args: argparse.Namespace) -> None:
     fit = np.isin(domain, args.fit)
     if not fit.any():
         raise SystemExit(f"domain_probe: none of {args.fit} in the dumps")
-    log_p = np.log(np.clip(probs, 1e-12, 1.0))
-    t = fit_temperature(torch.from_numpy(log_p[fit]), torch.from_numpy(truth[fit]))
+    t = fit_image_temperature(probs[fit], truth[fit])
     print(f"T = {t:.3f}, fitted on {', '.join(args.fit)} ({int(fit.sum())} images); per domain: accuracy, "
           "image ECE (mean confidence) without and with T")
     for dom in dict.fromkeys(domain):
         m = domain == dom
         cells = [f"{expected_calibration_error(p, truth[m]):.3f} ({p.max(1).mean():.3f})"
-                 for p in (probs[m], softmax(log_p[m] / t, axis=1))]
+                 for p in (probs[m], temper(probs[m], t))]
         print(f"{dom:14s} {m.sum():5d} images  accuracy {(probs[m].argmax(1) == truth[m]).mean():.3f}  "
               f"{cells[0]} -> {cells[1]}")
 

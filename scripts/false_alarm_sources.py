@@ -101,7 +101,7 @@ def main(argv: list[str] | None = None) -> int:
         rad = make_phantom(NONE, args.seed, i, shape=shape).radiograph
         prep = prepare(rad, scale_params(model))
         probs = tile_probabilities(prep, model)
-        best, p = aggregate(probs, model.image_calibration)
+        best, p = aggregate(probs, model.image_calibration, model.image_temperature)
         call = CLASSES[int(np.argmax(p))]
         alarm = call != NONE
         evidence = (1 - probs[:, ni]).numpy()

@@ -107,7 +107,8 @@ def main(argv: list[str] | None = None) -> int:
             scene = S.draw_scene(label, args.seed, i, shape=(512, 512))
             v = visibility(scene, args.seed, i, params.mm_per_pixel)
             prep = P.prepare(v.pop("radiograph"), params)
-            _, p = P.aggregate(P.tile_probabilities(prep, model, scorer=scorer), model.image_calibration)
+            _, p = P.aggregate(P.tile_probabilities(prep, model, scorer=scorer), model.image_calibration,
+                                 model.image_temperature)
             rows.append({**v, "label": label, "call": CLASSES[int(np.argmax(p))], "kind": scene.params.get("anatomy.kind")})
     d, c = np.array([r["d"] for r in rows]), np.array([r["contrast"] for r in rows])
     missed = np.array([r["call"] == NONE for r in rows])

@@ -32,7 +32,8 @@ def main() -> int:
     print(f"- version `{meta['version']}`, {meta['arch']} {meta['arch_kwargs']}, tile {meta['tile_px']} px at "
           f"{meta['mm_per_pixel']} mm/px, temperature {meta['temperature']:.3f}, image calibration "
           f"{'(a, b, c)' if len(meta.get('image_calibration', ())) == 3 else '(a, b)'} = "
-          f"{tuple(round(v, 3) for v in meta.get('image_calibration', (1.0, 0.0)))}")
+          f"{tuple(round(v, 3) for v in meta.get('image_calibration', (1.0, 0.0)))}, image temperature "
+          f"{meta.get('image_temperature', 1.0):.3f}")
     print(f"- training: {tr.get('epochs')} epochs, {tr.get('steps')} steps, {tr.get('wall_s')} s wall, "
           f"{tr.get('cpu_s')} s CPU (data {tr.get('data_s')} s, fit {tr.get('fit_s')} s), torch {tr.get('torch')}")
     print(f"- evaluated on: {m.get('data')}\n")

@@ -68,7 +68,7 @@ def main(argv: list[str] | None = None) -> None:
             continue
         prep = prepare(read_radiograph(t["path"])[0], params)
         probs = tile_probabilities(prep, model)
-        best, p = aggregate(probs, model.image_calibration)
+        best, p = aggregate(probs, model.image_calibration, model.image_temperature)
         cls = int(np.argmax(p))
         if CLASSES[cls] != t["label"]:
             continue

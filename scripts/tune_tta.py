@@ -19,7 +19,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from calcvision.model import load_model  # noqa: E402
 from calcvision.model.data import PhantomSpec, phantom_items  # noqa: E402
-from calcvision.model.evaluate import fit_image_calibration_on, image_level  # noqa: E402
+from calcvision.model.evaluate import fit_image_level, image_level  # noqa: E402
 
 
 def main() -> int:
@@ -42,7 +42,7 @@ def main() -> int:
           f"(seed {p['val_seed']}), figures on {len(sel)} selection images (seed 4)")
     print(f"{'tta_tiles':>9s} {'a':>6s} {'b':>7s} {'accuracy':>8s} {'none called lesion':>18s} {'image ECE':>9s}")
     for k in a.settings:
-        cal = fit_image_calibration_on(model.net, model.temperature, val, model.tile_px, k)
+        cal = fit_image_level(model.net, model.temperature, val, model.tile_px, k)[0]
         m = image_level(model.net, model.temperature, sel, model.tile_px, cal, tta_tiles=k)
         print(f"{k:9d} {cal[0]:6.3f} {cal[1]:7.3f} {m['image_accuracy']:8.3f} "
               f"{m['image_none_false_positive_rate']:18.3f} {m['image_ece']:9.3f}")

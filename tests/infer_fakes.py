@@ -46,6 +46,7 @@ class SpotModel:
         self.sha256 = "0" * 64
         self.target_layer = self.net.features
         self.image_calibration = (1.0, 0.0)
+        self.image_temperature = 1.0
         self.tta_tiles = 2  # exercises calcvision.model.tta (a bright spot reads the same in all 8 views)
 
     def tile_logits(self, x: torch.Tensor) -> torch.Tensor:

@@ -15,7 +15,8 @@ from calcvision.patterns import CLASSES, NONE  # noqa: E402
 NI = CLASSES.index(NONE)
 
 
-def _dump(path: Path, domains: list[str], labels: list[str], lesion_evidence: list[float], called: list[str]) -> str:
+def _dump(path: Path, domains: list[str], labels: list[str], lesion_evidence: list[float], called: list[str],
+          **extra) -> str:
     """A dump whose images have one tile each: evidence 1 - p_none and the rest on ``called``."""
     best = np.zeros((len(labels), len(CLASSES)))
     for i, (e, c) in enumerate(zip(lesion_evidence, called)):
@@ -23,7 +24,7 @@ def _dump(path: Path, domains: list[str], labels: list[str], lesion_evidence: li
         best[i, CLASSES.index(c)] += e
     np.savez(path, domain=np.array(domains), label=np.array(labels), best=best,
              evidence=np.array(lesion_evidence, np.float32), n_tiles=np.ones(len(labels), int),
-             image_calibration=np.array([1.0, 0.0, 0.0]), model_sha256="0" * 64)
+             image_calibration=np.array([1.0, 0.0, 0.0]), model_sha256="0" * 64, **extra)
     return str(path)
 
 
@@ -37,6 +38,21 @@ def test_compare_counts_images_right_for_one_model_only_in_shared_domains(tmp_pa
     # domain y is only in A: left out; in x, A gets the sheet right and B the lesion-free image
     assert "pooled over x:" in out and "A 0.667 / 1 of 1 / 0 / " in out and "B 0.667 / 0 of 1 / 1 / " in out
     assert "right for A only 1, B only 1 (p 1)" in out
+
+
+def test_a_dumps_image_temperature_softens_its_confidences_not_its_calls(tmp_path, capsys):
+    """A dump made with a model that has an image temperature gives the images' probabilities as
+    ``calcvision infer`` does: the same calls as without it, less sure; ``compare`` prints the
+    ECE, the mean confidence and the NLL, which the softer model lowers on a wrong call."""
+    labels, called = ["sheet", "rice_grain"], ["sheet", "sheet"]
+    a = _dump(tmp_path / "a.npz", ["x", "x"], labels, [0.95, 0.95], called)
+    b = _dump(tmp_path / "b.npz", ["x", "x"], labels, [0.95, 0.95], called, image_temperature=2.0)
+    pa, pb = dp.image_probabilities(dp.load(a)), dp.image_probabilities(dp.load(b))
+    assert np.array_equal(pa.argmax(1), pb.argmax(1)) and (pb.max(1) < pa.max(1)).all()
+    dp.main(["compare", a, b])
+    line = next(x for x in capsys.readouterr().out.splitlines() if x.startswith("x "))
+    nll_a, nll_b = (float(cell.split(";")[0].split(" / ")[-1]) for cell in line.split("  B ")[0:2])
+    assert "right for A only 0, B only 0" in line and nll_b < nll_a
 
 
 def test_compare_refuses_dumps_of_other_images(tmp_path):

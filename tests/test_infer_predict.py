@@ -112,3 +112,7 @@ def test_whole_image_prediction_applies_the_models_image_calibration():
     discounted = predict_radiograph(plate, model)
     assert plain.pattern == "rice_grain" and discounted.pattern == "none" and discounted.box is None
     assert discounted.probs["none"] > plain.probs["none"]
+    model.image_calibration, model.image_temperature = (1.0, 0.0, 0.0), 3.0
+    softened = predict_radiograph(plate, model)  # the same call and box, less sure
+    assert softened.pattern == plain.pattern and softened.box == plain.box
+    assert softened.confidence < plain.confidence and sum(softened.probs.values()) == pytest.approx(1)

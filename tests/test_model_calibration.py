@@ -4,8 +4,9 @@ import numpy as np
 import pytest
 import torch
 
-from calcvision.model.calibration import (expected_calibration_error, fit_image_calibration, fit_temperature, image_probs,
-                                         shift_lesion_prevalence)
+from calcvision.model.calibration import (domain_weights, expected_calibration_error, fit_image_calibration,
+                                         fit_image_temperature, fit_temperature, image_probs, shift_lesion_prevalence,
+                                         temper)
 
 
 def test_temperature_recovers_an_overconfident_model():
@@ -48,6 +49,37 @@ def test_image_calibration_recovers_the_tile_count_term():
     without = expected_calibration_error(image_probs(tile[big], 1, *fit_image_calibration(evidence, y)), labels)
     assert with_c < 0.015 and without > 3 * with_c
     assert fit_image_calibration(evidence, np.ones(8000, bool), n_tiles) == (1.0, 0.0, 0.0)
+
+
+def test_temper_keeps_the_call_and_softens_the_confidence():
+    p = np.array([[0.7, 0.2, 0.1], [0.05, 0.05, 0.9], [0.0, 1.0, 0.0]])
+    assert np.array_equal(temper(p, 1.0), p)
+    soft = temper(p, 2.0)
+    assert np.allclose(soft.sum(1), 1) and np.array_equal(soft.argmax(1), p.argmax(1))
+    assert (soft.max(1)[:2] < p.max(1)[:2]).all() and abs(soft[0, 0] / soft[0, 1] - np.sqrt(3.5)) < 1e-9
+    assert (temper(p, 0.5).max(1) >= p.max(1)).all()
+
+
+def test_image_temperature_weighs_every_source_the_same():
+    """Two sources: a large one calibrated as it is, a small one three times over-confident.
+    Pooled, the large source decides the temperature (near 1); weighted, each counts half and
+    the temperature lies between the two sources' own fits; every source weighs the same."""
+    g = torch.Generator().manual_seed(3)
+
+    def source(n: int, overconfidence: float):
+        logits = torch.randn(n, 7, generator=g) * 2
+        labels = torch.multinomial(torch.softmax(logits, 1), 1, generator=g)[:, 0]
+        return torch.softmax(logits * overconfidence, 1).numpy(), labels.numpy()
+
+    (pa, ya), (pb, yb) = source(6000, 1.0), source(600, 3.0)
+    probs, labels = np.concatenate([pa, pb]), np.concatenate([ya, yb])
+    domains = ["own"] * len(ya) + ["other"] * len(yb)
+    w = domain_weights(domains)
+    assert w[:6000].sum() == pytest.approx(w[6000:].sum()) and w.sum() == pytest.approx(len(w))
+    alone_a, alone_b = fit_image_temperature(pa, ya), fit_image_temperature(pb, yb)
+    pooled, weighted = fit_image_temperature(probs, labels), fit_image_temperature(probs, labels, domains)
+    assert abs(alone_a - 1) < 0.1 and abs(alone_b - 3) < 0.4
+    assert pooled < 1.3 and alone_a + 0.4 < weighted < alone_b - 0.4
 
 
 def test_image_probs_identity_shares_and_sum():

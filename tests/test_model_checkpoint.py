@@ -142,8 +142,11 @@ def test_narrow_resnet_round_trips_in_channels_last(tmp_path):
     widths = [getattr(net, f"layer{k}")[0].conv1.out_channels for k in (1, 2, 3, 4)]
     assert widths == [16, 32, 64, 128] and net.fc.in_features == 128 and net.conv1.in_channels == 1
     meta = make_meta(mm_per_pixel=0.3, tile_px=T, arch="resnet", arch_kwargs={"width": 16},
-                     image_calibration=(0.7, -1.2, 0.9))
+                     image_calibration=(0.7, -1.2, 0.9), image_temperature=1.4)
     m = load_model(save_model(tmp_path / "r.safetensors", net, meta))
+    assert m.image_temperature == 1.4
+    del meta["image_temperature"]  # files written before the image temperature: 1.0
+    assert load_model(save_model(tmp_path / "old.safetensors", net, meta)).image_temperature == 1.0
     x = torch.randn(3, 1, T, T)
     assert all(torch.equal(a, b) for a, b in zip(m.net.state_dict().values(), net.state_dict().values()))
     with torch.no_grad():
@@ -182,3 +185,25 @@ def test_recalibrate_writes_a_copy_for_another_lesion_prevalence(tmp_path, capsy
         err = capsys.readouterr().err.strip().splitlines()
         assert len(err) == 1 and words in err[0], err
     assert out.stat().st_size == size and not (tmp_path / "n.safetensors").exists()
+    for argv, words in (([], "--lesion-prevalence P and/or --image-temperature T"),
+                        (["--image-temperature", "0"], "between 0.05 and 20")):
+        assert main(["recalibrate", *argv, "--out", str(tmp_path / "n.safetensors")]) == 2
+        err = capsys.readouterr().err.strip().splitlines()
+        assert len(err) == 1 and words in err[0], err
+
+
+def test_recalibrate_sets_the_image_temperature_and_keeps_the_rest(tmp_path, capsys):
+    """--image-temperature 1 leaves the image calibration alone: the same weights, calibration
+    and prevalence, the old temperature recorded."""
+    from calcvision.cli import main
+
+    shipped = load_model()
+    out = tmp_path / "t1.safetensors"
+    assert main(["recalibrate", "--image-temperature", "1", "--out", str(out)]) == 0
+    assert f"image temperature {shipped.image_temperature:.3f} -> 1" in capsys.readouterr().out
+    m = load_model(out)
+    assert m.image_temperature == 1.0 and m.image_calibration == shipped.image_calibration
+    assert m.calibration_prevalence == shipped.calibration_prevalence
+    assert m.meta["recalibrated_from"]["image_temperature"] == shipped.image_temperature
+    assert m.meta["version"].endswith("@image-temperature-1")
+    assert all(torch.equal(v, shipped.net.state_dict()[k]) for k, v in m.net.state_dict().items())

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import dataclasses
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -15,6 +16,7 @@ from calcvision.errors import InputError
 from calcvision.model import load_model
 from calcvision.model.config import load_config
 from calcvision.model.data import NONE_IDX, CropDataset, PhantomSpec, phantom_items
+from calcvision.model.datamodule import CalcDataModule
 from calcvision.model.evaluate import evaluate_net
 from calcvision.model.network import build_network
 from calcvision.model.plots import epoch_series, metrics_logs
@@ -135,10 +137,20 @@ def test_csv_manifest_dataset_with_dicom_and_roi_trains(tmp_path):
             w.writeheader()
             w.writerows(part)
     local = f"data.local={{path: [{tmp_path}/a.csv, {tmp_path}/b.csv], val_fraction: 0.2, description: toy DICOMs}}"
-    res = train(_cfg(tmp_path, *LOCAL, local), log=lambda s: None)
-    meta = load_model(res["model"]).meta["training"]
+    logs = []
+    res = train(_cfg(tmp_path, *LOCAL, local), log=logs.append)
+    model = load_model(res["model"])
+    meta = model.meta["training"]
     assert meta["data"]["local"]["images"] == 15
     assert meta["trained_on"] == "toy DICOMs"
+    # the image temperature weighs each manifest the same; the validation images know theirs
+    assert 0.05 <= model.image_temperature <= 20 and "every one of 2 sources weighing the same" in "\n".join(logs)
+    dm = CalcDataModule(_cfg(tmp_path, *LOCAL, local))
+    dm.build()
+    in_a = {tmp_path / r["path"] for r in rows[::2]}
+    assert len(dm.val_domains) == len(dm.val_items) >= 2 and set(dm.val_domains) <= {f"{tmp_path}/a.csv", f"{tmp_path}/b.csv"}
+    assert all((Path(it.source.rsplit("#", 1)[0]) in in_a) == dom.endswith("a.csv")
+               for it, dom in zip(dm.val_items, dm.val_domains))
 
 
 def _manifest(tmp_path, rows):
@@ -369,7 +381,7 @@ def test_mining_keeps_the_hardest_tiles_of_a_class():
     (`none` ones away from any lesion box); a dataset given them draws that class's tiles from
     them at the configured share, and draws every other tile exactly as before."""
     from calcvision.model.augment import Augment
-    from calcvision.model.data import NONE_IDX, make_tile, model_input
+    from calcvision.model.data import make_tile, model_input
     from calcvision.model.mining import mine_hard_examples
 
     items = phantom_items(PhantomSpec(5, 3, (256, 256), 0.2), 0.5, 160, 1)

@@ -37,7 +37,7 @@ def run(args: argparse.Namespace) -> int:
         what = f"{args.phantoms} phantoms per class, seed {args.seed}"
     metrics, probs, labels = evaluate_net(model.net, model.temperature, CropDataset(items, model.tile_px, seed=args.seed))
     metrics["image_level"] = image_level(model.net, model.temperature, items, model.tile_px, model.image_calibration,
-                                           tta_tiles=model.tta_tiles)
+                                           tta_tiles=model.tta_tiles, image_temperature=model.image_temperature)
     paths = write_report({**metrics, "data": what, "model_sha256": model.sha256}, probs, labels, args.out)
     print(f"model: {model.path} (sha256 {model.sha256[:12]}, temperature {model.temperature:.3f})")
     print(f"data: {what}")

@@ -21,7 +21,10 @@ probabilities are calibrated (temperature scaling), but the maximum over the til
 image overstates the image's lesion probability (more tiles, more chances of a false alarm),
 so the winner's lesion mass ``1 - p_none`` is recalibrated at image level by the model's
 ``image_calibration`` (Platt scaling with a term in the log of the image's number of tiles,
-fitted on validation images at training time; ``calcvision.model.calibration.image_probs``).
+fitted on validation images at training time; ``calcvision.model.calibration.image_probs``);
+last, the seven probabilities are softened by the model's ``image_temperature`` (fitted on the
+validation images with every training source weighing the same, so that the confidence holds
+on images unlike any one of them; the arg-max does not change).
 The accuracy benchmark measures the result.
 
 Localisation: the tiles that give the image pattern at least ``support`` (0.3) x the winning
@@ -49,7 +52,7 @@ from scipy import ndimage
 
 from calcvision.errors import InputError
 from calcvision.io.radiograph import Radiograph
-from calcvision.model.calibration import image_probs
+from calcvision.model.calibration import image_probs, temper
 from calcvision.model.cam import layer_cam
 from calcvision.model.preprocess import DEFAULT_OVERLAP, quantise, resample_to_scale, tile_stride, uint16_tile_stack
 from calcvision.model.tta import score_tiles
@@ -208,13 +211,16 @@ def tile_probabilities(prep: PreparedImage, model, batch_size: int = 128,
         return score_tiles(tiles, scorer or model.tile_probs, NONE_INDEX, model.tta_tiles, batch_size)
 
 
-def aggregate(probs: torch.Tensor, image_calibration: tuple[float, ...] = (1.0, 0.0, 0.0)) -> tuple[int, np.ndarray]:
+def aggregate(probs: torch.Tensor, image_calibration: tuple[float, ...] = (1.0, 0.0, 0.0),
+              image_temperature: float = 1.0) -> tuple[int, np.ndarray]:
     """Index of the winning tile (strongest lesion evidence ``1 - p_none``) and the image's seven
     probabilities: the winner's, recalibrated at image level for this many tiles
-    (``image_probs``; see the module docstring), summing to 1."""
+    (``image_probs``) and softened by the image temperature (``temper``; see the module
+    docstring), summing to 1."""
     lesion = 1.0 - probs[:, NONE_INDEX]
     best = int(torch.argmax(lesion))
-    return best, image_probs(probs[best].double().numpy(), NONE_INDEX, *image_calibration, n_tiles=len(probs))
+    p = image_probs(probs[best].double().numpy(), NONE_INDEX, *image_calibration, n_tiles=len(probs))
+    return best, temper(p, image_temperature)
 
 
 def finding_region(prep: PreparedImage, probs: torch.Tensor, best: int, cls: int,
@@ -297,7 +303,7 @@ def locate(prep: PreparedImage, model, region: list[int], cls: int, cam_threshol
 
 def decide(prep: PreparedImage, model, probs: torch.Tensor) -> Prediction:
     """From the tile probabilities [N, 7] to the image's probabilities, pattern and box."""
-    best, p = aggregate(probs, model.image_calibration)
+    best, p = aggregate(probs, model.image_calibration, model.image_temperature)
     cls = int(np.argmax(p))
     box = None
     if CLASSES[cls] != NONE:

@@ -88,6 +88,12 @@ class CalcModel:
         return float(a), float(b), float(c)
 
     @property
+    def image_temperature(self) -> float:
+        """Temperature of :func:`calcvision.model.calibration.temper` on the image's seven
+        probabilities after the image calibration; 1.0 in older files."""
+        return float(self.meta.get("image_temperature", 1.0))
+
+    @property
     def calibration_prevalence(self) -> float | None:
         """Share of lesion images among the images the image calibration was fitted on: as
         stored, else (older files) that of phantom-only training, whose validation set holds as
@@ -122,7 +128,8 @@ class CalcModel:
 
 
 def make_meta(*, mm_per_pixel: float, tile_px: int, arch: str, arch_kwargs: dict, temperature: float = 1.0,
-              image_calibration: tuple[float, ...] = (1.0, 0.0, 0.0), tta_tiles: int = 0, training: dict | None = None,
+              image_calibration: tuple[float, ...] = (1.0, 0.0, 0.0), image_temperature: float = 1.0,
+              tta_tiles: int = 0, training: dict | None = None,
               metrics: dict | None = None, model_version: str = "",
               image_calibration_prevalence: float | None = None) -> dict[str, Any]:
     """A complete metadata document for a new model."""
@@ -139,6 +146,7 @@ def make_meta(*, mm_per_pixel: float, tile_px: int, arch: str, arch_kwargs: dict
         "normalisation": dict(NORMALISATION),
         "temperature": float(temperature),
         "image_calibration": [float(v) for v in image_calibration],
+        "image_temperature": float(image_temperature),
         **({} if image_calibration_prevalence is None else {"image_calibration_prevalence": float(image_calibration_prevalence)}),
         "tta_tiles": int(tta_tiles),
         "version": model_version or f"calcvision-{__version__}",
@@ -161,16 +169,21 @@ def save_model(path: str | Path, net: nn.Module, meta: dict[str, Any]) -> Path:
 
 
 def save_recalibrated(out: str | Path, model: "CalcModel", image_calibration: tuple[float, float, float],
-                      prevalence: float, tag: str) -> Path:
+                      prevalence: float | None, tag: str, image_temperature: float | None = None) -> Path:
     """Write a copy of ``model`` whose image calibration is ``(a, b, c)`` for a lesion share
-    ``prevalence``: the same weights and temperature, the old calibration kept under
-    ``recalibrated_from``, image-level metrics dropped (measured with the old one), ``@tag``
-    appended to the version."""
+    ``prevalence`` (None: the model's) and, when given, whose image temperature is
+    ``image_temperature``: the same weights and tile temperature, the old image-level numbers
+    kept under ``recalibrated_from``, image-level metrics dropped (measured with the old ones),
+    ``@tag`` appended to the version."""
     meta = copy.deepcopy(model.meta)
     meta["recalibrated_from"] = {"sha256": model.sha256, "image_calibration": list(model.image_calibration),
-                                 "image_calibration_prevalence": model.calibration_prevalence}
+                                 "image_calibration_prevalence": model.calibration_prevalence,
+                                 "image_temperature": model.image_temperature}
     meta["image_calibration"] = [float(v) for v in image_calibration]
-    meta["image_calibration_prevalence"] = float(prevalence)
+    if prevalence is not None:
+        meta["image_calibration_prevalence"] = float(prevalence)
+    if image_temperature is not None:
+        meta["image_temperature"] = float(image_temperature)
     for part in meta.get("metrics", {}).values():
         if isinstance(part, dict):
             part.pop("image_level", None)

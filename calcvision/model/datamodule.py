@@ -42,6 +42,7 @@ class CalcDataModule(pl.LightningDataModule):
         self.cfg = cfg
         self.train_items: list[Item] = []
         self.val_items: list[Item] = []
+        self.val_domains: list[str] = []  # per validation image, its source: "phantoms" or a local dataset's path
         self.description: dict[str, Any] = {}
         self._built = False
 
@@ -53,11 +54,15 @@ class CalcDataModule(pl.LightningDataModule):
         mpp, keep = cfg.model.mm_per_pixel, max(d.keep_px, cfg.model.tile_px)
         desc: dict[str, Any] = {}
         if d.local is not None:
-            rows = [row for path in d.local.paths for row in scan_local(path)]
-            items = local_items(rows, mpp, keep)
+            items, source = [], {}
+            for path in d.local.paths:
+                read = local_items(scan_local(path), mpp, keep)
+                items += read
+                source.update((id(it), str(path)) for it in read)
             tr, va = stratified_split(items, d.local.val_fraction, cfg.seed)
             self.train_items += tr
             self.val_items += va
+            self.val_domains += [source[id(it)] for it in va]
             desc["local"] = {"path": d.local.path, "images": len(items), "train": len(tr), "val": len(va),
                              "per_class": {c: sum(it.label == i for it in items) for i, c in enumerate(CLASSES)}}
         if d.phantoms is not None:
@@ -67,6 +72,7 @@ class CalcDataModule(pl.LightningDataModule):
             va = phantom_items(specs["val"], mpp, keep, d.generate_workers, d.cache_dir)
             self.train_items += tr
             self.val_items += va
+            self.val_domains += ["phantoms"] * len(va)
             desc["phantoms"] = {"seed": p.seed, "train_per_class": p.train_per_class, "val_seed": p.val_seed,
                                 "val_per_class": p.val_per_class, "shape": p.shape, "spacing_mm": p.spacing_mm,
                                 "classes": list(classes), "simulator_version": _simulator_version(),

@@ -103,7 +103,8 @@ def format_metrics(m: dict[str, Any]) -> str:
     if im:
         def f(v: Any) -> str:
             return "n/a" if v is None else f"{v:.4f}"
-        lines.append(f"whole images ({im['images']}, tiled, image calibration a, b, c = {im['image_calibration']}): accuracy "
+        lines.append(f"whole images ({im['images']}, tiled, image calibration a, b, c = {im['image_calibration']}, "
+                     f"image temperature {im.get('image_temperature', 1.0):.3f}): accuracy "
                      f"{f(im['image_accuracy'])}{ci_suffix(im.get('image_accuracy_ci95'))}, none images called lesion "
                      f"{f(im['image_none_false_positive_rate'])}{ci_suffix(im.get('image_none_false_positive_rate_ci95'))}, "
                      f"lesions missed {f(im['image_lesion_missed_rate'])}, ECE {f(im.get('image_ece'))}, tiles of none images called lesion "
@@ -177,29 +178,35 @@ def strongest_tiles(net: nn.Module, temperature: float, items: list, tile_px: in
     return strongest_of(maps), np.array([len(probs) for probs in maps]), labels, none_tiles, none_tile_fp
 
 
-def fit_image_calibration_on(net: nn.Module, temperature: float, items: list, tile_px: int,
-                             tta_tiles: int = 0) -> tuple[float, float, float]:
-    """(a, b, c) of the image-level calibration fitted on ``items`` (validation images), scored
+def fit_image_level(net: nn.Module, temperature: float, items: list, tile_px: int, tta_tiles: int = 0,
+                    domains: list[str] | None = None) -> tuple[tuple[float, float, float], float]:
+    """The image calibration (a, b, c) fitted on ``items`` (validation images, pooled), then the
+    image temperature on the calibrated images' seven probabilities with every source in
+    ``domains`` (one name per item) weighing the same (1.0 without ``domains``), both scored
     exactly as ``calcvision infer`` scores an image (``strongest_tiles``)."""
-    from calcvision.model.calibration import fit_image_calibration
+    from calcvision.model.calibration import fit_image_calibration, fit_image_temperature, image_probs
 
     ni = CLASS_INDEX[NONE]
     best, n_tiles, labels, _, _ = strongest_tiles(net, temperature, items, tile_px, tta_tiles=tta_tiles)
-    return fit_image_calibration(1.0 - best[:, ni], labels != ni, n_tiles)
+    cal = fit_image_calibration(1.0 - best[:, ni], labels != ni, n_tiles)
+    if domains is None:
+        return cal, 1.0
+    return cal, fit_image_temperature(image_probs(best, ni, *cal, n_tiles=n_tiles), labels, domains)
 
 
 def image_level(net: nn.Module, temperature: float, items: list, tile_px: int,
                 image_calibration: tuple[float, ...] = (1.0, 0.0, 0.0), batch_size: int = 128,
-                tta_tiles: int = 0) -> dict[str, Any]:
+                tta_tiles: int = 0, image_temperature: float = 1.0) -> dict[str, Any]:
     """Whole-image decisions the way ``calcvision infer`` makes them: the strongest tile's
     probabilities, recalibrated at image level (``image_calibration`` = (a, b, c) of
-    :func:`calcvision.model.calibration.image_probs`), arg-max. Also the tile-level
-    false-positive rate over every tile of the ``none`` images (what a plate scan meets most)."""
-    from calcvision.model.calibration import image_probs
+    :func:`calcvision.model.calibration.image_probs`, then ``temper`` by ``image_temperature``),
+    arg-max. Also the tile-level false-positive rate over every tile of the ``none`` images
+    (what a plate scan meets most)."""
+    from calcvision.model.calibration import image_probs, temper
 
     ni = CLASS_INDEX[NONE]
     best, n_tiles, labels_a, none_tiles, none_tile_fp = strongest_tiles(net, temperature, items, tile_px, batch_size, tta_tiles)
-    probs = image_probs(best, ni, *image_calibration, n_tiles=n_tiles)
+    probs = temper(image_probs(best, ni, *image_calibration, n_tiles=n_tiles), image_temperature)
     preds_a = probs.argmax(1)
     is_none = labels_a == ni
     return {
@@ -214,5 +221,6 @@ def image_level(net: nn.Module, temperature: float, items: list, tile_px: int,
         "none_image_tiles": none_tiles,
         "none_image_tile_false_positive_rate": none_tile_fp / none_tiles if none_tiles else None,
         "image_calibration": list(image_calibration),
+        "image_temperature": float(image_temperature),
         "tta_tiles": int(tta_tiles),
     }

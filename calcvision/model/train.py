@@ -20,7 +20,7 @@ from calcvision.model.checkpoint import load_model, make_meta, save_model
 from calcvision.model.config import TrainConfig
 from calcvision.model.data import NONE_IDX, CropDataset, phantom_items
 from calcvision.model.datamodule import CalcDataModule, phantom_specs
-from calcvision.model.evaluate import (evaluate_net, fit_image_calibration_on, format_metrics, image_level,
+from calcvision.model.evaluate import (evaluate_net, fit_image_level, format_metrics, image_level,
                                        predict_logits, write_report)
 from calcvision.model.lightning_module import CalcLightningModule
 from calcvision.model.plots import learning_curve_png, metrics_logs
@@ -95,16 +95,18 @@ def train(cfg: TrainConfig, log: Any = print) -> dict[str, Any]:
     temperature = fit_temperature(val_logits, val_labels)
     val_metrics, _, _ = evaluate_net(net, temperature, dm.val_set())
     log(f"temperature {temperature:.3f} (fitted on {len(val_labels)} validation tiles); val accuracy {val_metrics['accuracy']:.4f}")
-    image_cal = fit_image_calibration_on(net, temperature, dm.val_items, m.tile_px, m.tta_tiles)
+    image_cal, image_t = fit_image_level(net, temperature, dm.val_items, m.tile_px, m.tta_tiles, dm.val_domains)
     log("image-level calibration a={:.3f} b={:.3f} c={:.3f}".format(*image_cal)
-        + f" (fitted on {len(dm.val_items)} validation images)")
+        + f" (fitted on {len(dm.val_items)} validation images), image temperature {image_t:.3f}"
+        + f" (every one of {len(set(dm.val_domains))} sources weighing the same)")
 
     metrics: dict[str, Any] = {"validation": _brief(val_metrics)}
     if cfg.evaluate is not None:
         items = phantom_items(phantom_specs(cfg)["test"], m.mm_per_pixel, max(cfg.data.keep_px, m.tile_px),
                               cfg.data.generate_workers, cfg.data.cache_dir)
         test, probs, labels = evaluate_net(net, temperature, CropDataset(items, m.tile_px, seed=cfg.evaluate.seed))
-        test["image_level"] = image_level(net, temperature, items, m.tile_px, image_cal, tta_tiles=m.tta_tiles)
+        test["image_level"] = image_level(net, temperature, items, m.tile_px, image_cal, tta_tiles=m.tta_tiles,
+                                          image_temperature=image_t)
         what = f"held-out phantoms, {cfg.evaluate.phantoms_per_class} per class, seed {cfg.evaluate.seed}"
         write_report({**test, "data": what}, probs, labels, run_dir / "test")
         metrics["test_phantoms"] = {**test, "seed": cfg.evaluate.seed, "phantoms_per_class": cfg.evaluate.phantoms_per_class}
@@ -124,7 +126,8 @@ def train(cfg: TrainConfig, log: Any = print) -> dict[str, Any]:
         "trained_on": _trained_on(cfg),
     }
     meta = make_meta(mm_per_pixel=m.mm_per_pixel, tile_px=m.tile_px, arch=m.arch, arch_kwargs=m.arch_kwargs,
-                     temperature=temperature, image_calibration=image_cal, tta_tiles=m.tta_tiles, training=training,
+                     temperature=temperature, image_calibration=image_cal, image_temperature=image_t,
+                     tta_tiles=m.tta_tiles, training=training,
                      metrics=metrics, model_version=cfg.name,
                      image_calibration_prevalence=sum(it.label != NONE_IDX for it in dm.val_items) / len(dm.val_items))
     out = save_model(cfg.output, net, meta)
