@@ -142,9 +142,9 @@ def domain_weights(domains: list[str]) -> np.ndarray:
     return len(domains) / (len(names) * counts[index].astype(np.float64))
 
 
-def fit_image_temperature(image_probs_: np.ndarray, labels: np.ndarray, domains: list[str] | None = None) -> float:
-    """The temperature t of :func:`temper` for images' seven probabilities, fitted by NLL on
-    validation images with every data source (``domains``) weighing the same.
+def fit_image_temperature(probs: np.ndarray, labels: np.ndarray, domains: list[str] | None = None) -> float:
+    """The temperature t of :func:`temper` for images' seven probabilities ``probs``, fitted by
+    NLL on validation images with every data source (``domains``) weighing the same.
 
     Why: a network trained on several simulators is over-confident on images unlike all of
     them (docs/model.md, "Confidence on images unlike the training ones"); fitting one
@@ -152,7 +152,7 @@ def fit_image_temperature(image_probs_: np.ndarray, labels: np.ndarray, domains:
     largest source dominates, carries calibration better to unseen ones (Gong et al., ICCV
     2021; Wald et al., NeurIPS 2021)."""
     w = None if domains is None else torch.from_numpy(domain_weights(domains))
-    log_p = torch.from_numpy(np.log(np.clip(np.asarray(image_probs_, dtype=np.float64), 1e-12, 1.0)))
+    log_p = torch.from_numpy(np.log(np.clip(np.asarray(probs, dtype=np.float64), 1e-12, 1.0)))
     return fit_temperature(log_p, torch.as_tensor(np.asarray(labels), dtype=torch.long), weights=w)
 
 
