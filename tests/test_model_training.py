@@ -151,6 +151,9 @@ def test_csv_manifest_dataset_with_dicom_and_roi_trains(tmp_path):
     assert len(dm.val_domains) == len(dm.val_items) >= 2 and set(dm.val_domains) <= {f"{tmp_path}/a.csv", f"{tmp_path}/b.csv"}
     assert all((Path(it.source.rsplit("#", 1)[0]) in in_a) == dom.endswith("a.csv")
                for it, dom in zip(dm.val_items, dm.val_domains))
+    sources = model.meta["metrics"]["validation"]["image_by_source"]["sources"]
+    assert {name: v["images"] for name, v in sources.items()} == {d: dm.val_domains.count(d) for d in set(dm.val_domains)}
+    assert all(0 <= v["accuracy"] <= 1 and 0 <= v["image_ece_tempered"] <= 1 for v in sources.values())
 
 
 def _manifest(tmp_path, rows):

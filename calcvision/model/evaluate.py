@@ -179,19 +179,29 @@ def strongest_tiles(net: nn.Module, temperature: float, items: list, tile_px: in
 
 
 def fit_image_level(net: nn.Module, temperature: float, items: list, tile_px: int, tta_tiles: int = 0,
-                    domains: list[str] | None = None) -> tuple[tuple[float, float, float], float]:
+                    domains: list[str] | None = None) -> tuple[tuple[float, float, float], float, dict[str, Any]]:
     """The image calibration (a, b, c) fitted on ``items`` (validation images, pooled), then the
     image temperature on the calibrated images' seven probabilities with every source in
     ``domains`` (one name per item) weighing the same (1.0 without ``domains``), both scored
-    exactly as ``calcvision infer`` scores an image (``strongest_tiles``)."""
-    from calcvision.model.calibration import fit_image_calibration, fit_image_temperature, image_probs
+    exactly as ``calcvision infer`` scores an image (``strongest_tiles``). Also, per source,
+    the images, their accuracy and their image ECE without and with that temperature, and the
+    temperature a pooled fit would give (what weighing the sources changed)."""
+    from calcvision.model.calibration import fit_image_calibration, fit_image_temperature, image_probs, temper
 
     ni = CLASS_INDEX[NONE]
     best, n_tiles, labels, _, _ = strongest_tiles(net, temperature, items, tile_px, tta_tiles=tta_tiles)
     cal = fit_image_calibration(1.0 - best[:, ni], labels != ni, n_tiles)
     if domains is None:
-        return cal, 1.0
-    return cal, fit_image_temperature(image_probs(best, ni, *cal, n_tiles=n_tiles), labels, domains)
+        return cal, 1.0, {}
+    probs = image_probs(best, ni, *cal, n_tiles=n_tiles)
+    t = fit_image_temperature(probs, labels, domains)
+    where = np.asarray(domains, dtype=str)
+    per_source = {str(d): {"images": int((where == d).sum()),
+                           "accuracy": float((probs[where == d].argmax(1) == labels[where == d]).mean()),
+                           "image_ece": expected_calibration_error(probs[where == d], labels[where == d]),
+                           "image_ece_tempered": expected_calibration_error(temper(probs[where == d], t), labels[where == d])}
+                  for d in dict.fromkeys(domains)}
+    return cal, t, {"pooled_temperature": fit_image_temperature(probs, labels), "sources": per_source}
 
 
 def image_level(net: nn.Module, temperature: float, items: list, tile_px: int,

@@ -95,12 +95,16 @@ def train(cfg: TrainConfig, log: Any = print) -> dict[str, Any]:
     temperature = fit_temperature(val_logits, val_labels)
     val_metrics, _, _ = evaluate_net(net, temperature, dm.val_set())
     log(f"temperature {temperature:.3f} (fitted on {len(val_labels)} validation tiles); val accuracy {val_metrics['accuracy']:.4f}")
-    image_cal, image_t = fit_image_level(net, temperature, dm.val_items, m.tile_px, m.tta_tiles, dm.val_domains)
+    image_cal, image_t, by_source = fit_image_level(net, temperature, dm.val_items, m.tile_px, m.tta_tiles,
+                                                    dm.val_domains)
     log("image-level calibration a={:.3f} b={:.3f} c={:.3f}".format(*image_cal)
         + f" (fitted on {len(dm.val_items)} validation images), image temperature {image_t:.3f}"
-        + f" (every one of {len(set(dm.val_domains))} sources weighing the same)")
+        + f" (every one of {len(by_source['sources'])} sources weighing the same; pooled: "
+        + f"{by_source['pooled_temperature']:.3f}); per source, image accuracy and ECE without -> with it: "
+        + "; ".join(f"{name} ({v['images']}) {v['accuracy']:.3f}, {v['image_ece']:.3f} -> {v['image_ece_tempered']:.3f}"
+                    for name, v in by_source["sources"].items()))
 
-    metrics: dict[str, Any] = {"validation": _brief(val_metrics)}
+    metrics: dict[str, Any] = {"validation": {**_brief(val_metrics), "image_by_source": by_source}}
     if cfg.evaluate is not None:
         items = phantom_items(phantom_specs(cfg)["test"], m.mm_per_pixel, max(cfg.data.keep_px, m.tile_px),
                               cfg.data.generate_workers, cfg.data.cache_dir)
