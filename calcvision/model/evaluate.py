@@ -196,11 +196,12 @@ def fit_image_level(net: nn.Module, temperature: float, items: list, tile_px: in
     probs = image_probs(best, ni, *cal, n_tiles=n_tiles)
     t = fit_image_temperature(probs, labels, domains)
     where = np.asarray(domains, dtype=str)
-    per_source = {str(d): {"images": int((where == d).sum()),
-                           "accuracy": float((probs[where == d].argmax(1) == labels[where == d]).mean()),
-                           "image_ece": expected_calibration_error(probs[where == d], labels[where == d]),
-                           "image_ece_tempered": expected_calibration_error(temper(probs[where == d], t), labels[where == d])}
-                  for d in dict.fromkeys(domains)}
+    per_source = {}
+    for d in dict.fromkeys(domains):
+        p, y = probs[where == d], labels[where == d]
+        per_source[str(d)] = {"images": len(y), "accuracy": float((p.argmax(1) == y).mean()),
+                              "image_ece": expected_calibration_error(p, y),
+                              "image_ece_tempered": expected_calibration_error(temper(p, t), y)}
     return cal, t, {"pooled_temperature": fit_image_temperature(probs, labels), "sources": per_source}
 
 
