@@ -14,9 +14,9 @@ phantom benchmarks cannot: real bones, lungs and soft tissue around the lesions.
 2. **With a lesion inserted.** For each lesion class, ``--per-class`` lesions drawn by the
    simulator at the plate's pixel spacing (``draw_scene``: the lesion's excess line integral)
    are added to a plate at a random place inside the exposed body. The plates hold processed
-   display values, not log signal, so the insertion treats ``1 - display`` like a
-   transmission: ``display' = 1 - (1 - display) exp(-k L)`` for the lesion's line integral
-   ``L`` (blurred by a 0.1 mm detector blur). Contrast then fades towards white as on a
+   display values, not log signal, so the insertion (``calcvision.model.insertion``) treats
+   ``1 - display`` like a transmission: ``display' = 1 - (1 - display) exp(-k L)`` for the
+   lesion's line integral ``L`` (blurred by a 0.1 mm detector blur). Contrast then fades towards white as on a
    film-like tone curve and never clips. ``k`` makes the local gain at the body's median
    display value equal to (the body's 1st-99th percentile display span) / ``D``, with ``D``
    drawn from 2.5-4 (the line-integral span of an extremity or chest, soft tissue to bone).
@@ -59,10 +59,14 @@ def body_mask(pixels: np.ndarray, spacing_mm: float) -> np.ndarray:
 
 
 def insert_lesion(pixels: np.ndarray, mask: np.ndarray, lesion: np.ndarray, box: tuple[int, int, int, int],
-                  spacing_mm: float, rng: np.random.Generator) -> tuple[np.ndarray, tuple[int, int, int, int]] | None:
+                  spacing_mm: float, rng: np.random.Generator,
+                  linear: bool = False) -> tuple[np.ndarray, tuple[int, int, int, int]] | None:
     """Add the lesion crop ``lesion[box]`` (line integral) to ``pixels`` at a random place whose
-    centre lies in ``mask``; returns (new pixels, box in plate pixels) or None if it never fits."""
+    centre lies in ``mask``; returns (new pixels, box in plate pixels) or None if it never fits.
+    ``linear``: the display-linear operator instead (``insert_line_integral``'s ``median``)."""
     from scipy import ndimage
+
+    from calcvision.model.insertion import insert_line_integral, insertion_gain
 
     x0, y0, x1, y1 = box
     crop = ndimage.gaussian_filter(lesion[y0:y1, x0:x1].astype(np.float32), 0.1 / spacing_mm)
@@ -71,12 +75,12 @@ def insert_lesion(pixels: np.ndarray, mask: np.ndarray, lesion: np.ndarray, box:
     if h >= H or w >= W:
         return None
     lo, med, hi = np.percentile(pixels[mask], [1, 50, 99])
-    k = (hi - lo) / rng.uniform(2.5, 4.0) / max(1.0 - med, 0.05)
+    k = insertion_gain(lo, med, hi, rng.uniform(2.5, 4.0))
     for _ in range(200):
         r, c = int(rng.integers(0, H - h)), int(rng.integers(0, W - w))
         if mask[r + h // 2, c + w // 2]:
             out = pixels.copy()
-            out[r:r + h, c:c + w] = 1.0 - (1.0 - out[r:r + h, c:c + w]) * np.exp(-k * crop)
+            out[r:r + h, c:c + w] = insert_line_integral(out[r:r + h, c:c + w], crop, k, med if linear else None)
             ys, xs = np.nonzero(crop > 0.01)
             return out, (c + int(xs.min()), r + int(ys.min()), c + int(xs.max()) + 1, r + int(ys.max()) + 1)
     return None
@@ -120,10 +124,11 @@ class RealImage:
 
 
 def real_images(per_class: int = 8, windows: int = 10, seed: int = 424242,
-                spacing_mm: float | None = None) -> Iterator[RealImage]:
+                spacing_mm: float | None = None, linear: bool = False) -> Iterator[RealImage]:
     """The benchmark's images in order (RealImage): per plate, the plate as it is, ``windows``
     random windows, then ``per_class`` inserted lesions of each class; one generator seeded by
-    ``seed`` places them all, so a run is reproducible."""
+    ``seed`` places them all, so a run is reproducible (``linear``: the same lesions at the same
+    places, inserted by the display-linear operator)."""
     from calcvision.infer.predict import with_default_spacing
     from calcvision.io import read_radiograph
     from calcvision.io.sample_data import pydicom_file
@@ -150,7 +155,7 @@ def real_images(per_class: int = 8, windows: int = 10, seed: int = 424242,
                 scene = draw_scene(label, seed, index + 1000 * PLATES.index(name), shape=(1024, 1024), spacing_mm=sp)
                 index += 1
                 box = lesion_box(scene.lesion)
-                placed = None if box is None else insert_lesion(rad.pixels, mask, scene.lesion, box, sp, rng)
+                placed = None if box is None else insert_lesion(rad.pixels, mask, scene.lesion, box, sp, rng, linear)
                 if placed is None:
                     continue
                 yield RealImage(name, "lesion", label, dataclasses.replace(rad, pixels=placed[0]), placed[1])
@@ -166,6 +171,8 @@ def main() -> None:
     ap.add_argument("--spacing-mm", type=float, default=None, metavar="MM",
                     help="pixel size of the plates, which state none (default: the reader's assumed 0.15 mm); "
                          "as calcvision infer --spacing-mm, the lesions are drawn at it too")
+    ap.add_argument("--linear", action="store_true",
+                    help="insert the lesions as a display linear in log signal would show them (not dimmed over bone)")
     ap.add_argument("--strongest", default=None, metavar="PNG",
                     help="also write the 8 tiles of each plate (as it is) with the strongest lesion evidence")
     args = ap.parse_args()
@@ -187,7 +194,7 @@ def main() -> None:
     ious = []
     t0 = time.perf_counter()
     rows = []
-    for im in real_images(args.per_class, args.windows, args.seed, args.spacing_mm):
+    for im in real_images(args.per_class, args.windows, args.seed, args.spacing_mm, args.linear):
         if im.kind == "plate":
             rad, sp = im.rad, float(im.rad.spacing_mm[0])
             prep = prepare(rad, scale_params(model))

@@ -16,7 +16,8 @@ lesion evidence 1 - p_none of all its tiles, with the model's image calibration 
 also the strongest tile's pooled features). A SRC is a benchmark folder with
 ``local_manifest.csv`` or ``manifest.csv`` (columns path, label: what
 ``scripts/bench_other_simulator.py`` and ``scripts/bench_infer_accuracy.py`` render); ``real``
-adds the images of ``scripts/bench_real_anatomy.py --per-class 24 --windows 30``. Whole-image
+adds the images of ``scripts/bench_real_anatomy.py --per-class 24 --windows 30`` (``real-linear``:
+the same with ``--linear``). Whole-image
 calls made from a dump equal those of ``calcvision infer`` on the same images, so one dump (about
 0.2 s per image) replaces a run of each benchmark for the accuracy figures (not the boxes).
 ``--adapt-bn N0``: before each image, BatchNorm statistics are re-estimated from that image's own
@@ -120,7 +121,8 @@ def dump(args: argparse.Namespace) -> None:
     if args.features:  # the classifier's input: a tile's pooled features
         model.net.fc.register_forward_hook(lambda module, inputs, output: pooled.update(x=inputs[0]))
     for source in args.sources:
-        images = ((im.label, im.rad) for im in real_images(24, 30)) if source == "real" else folder_images(Path(source))
+        images = ((im.label, im.rad) for im in real_images(24, 30, linear=source == "real-linear")) \
+            if source in ("real", "real-linear") else folder_images(Path(source))
         name = Path(source).name
         for label, rad in images:
             prep = prepare(rad, params)
@@ -342,7 +344,7 @@ def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     sub = ap.add_subparsers(dest="command", required=True)
     p = sub.add_parser("dump")
-    p.add_argument("sources", nargs="+", help="benchmark folders, and/or 'real'")
+    p.add_argument("sources", nargs="+", help="benchmark folders, and/or 'real' / 'real-linear'")
     p.add_argument("--out", required=True)
     p.add_argument("--model", default=None, help="model file (default: the shipped model)")
     p.add_argument("--adapt-bn", type=float, default=None, metavar="N0")

@@ -242,6 +242,63 @@ def test_lesion_free_twins_are_none_tiles_at_the_lesion_place(tmp_path):
         assert x < x1 and x + 64 > x0 and y < y1 and y + 64 > y0
 
 
+def test_transplanted_lesions_are_their_line_integral_on_a_none_tile(tmp_path):
+    """``data.transplant``: a lesion phantom keeps its line integral (cached with it); with
+    ``transplant`` 1 a lesion crop is that lesion inserted into a `none` tile drawn as training
+    draws one, with the same label and lesion mask; with 0 the crops are those of before."""
+    from calcvision.model.augment import Augment, AugmentConfig
+    from calcvision.model.insertion import insert_line_integral, window_of
+
+    plain = phantom_items(PhantomSpec(5, 2, (256, 256), 0.2), 0.5, 160, 1)
+    items = phantom_items(PhantomSpec(5, 2, (256, 256), 0.2, lesion_maps=True), 0.5, 160, 2, tmp_path)
+    cached = phantom_items(PhantomSpec(5, 2, (256, 256), 0.2, lesion_maps=True), 0.5, 160, 1, tmp_path)
+    assert len(list(tmp_path.glob("phantoms-*.npz"))) == 1
+    for it, c, p in zip(items, cached, plain):
+        assert np.array_equal(it.pixels, p.pixels) and p.lesion is None
+        if it.label == NONE_IDX:
+            assert it.lesion is None and c.lesion is None
+            continue
+        assert np.array_equal(c.lesion, it.lesion) and c.lesion_at == it.lesion_at
+        m = np.unpackbits(it.mask, axis=1, count=it.pixels.shape[1]).astype(bool)
+        (ay, ax), (h, w) = it.lesion_at, it.lesion.shape  # the kept patch covers the lesion pixels
+        assert m[ay:ay + h, ax:ax + w].sum() == m.sum() > 0
+        assert (window_of(it.lesion, it.lesion_at, (ay, ax), 8) == it.lesion[:8, :8]).all()
+
+    line = np.zeros((32, 32), np.float32)
+    line[10:12] = 0.5
+    bright = insert_line_integral(np.full((32, 32), 0.4), line, 2.0)
+    assert np.allclose(bright[:10], 0.4) and (bright[10:12] > 0.7).all() and bright.max() < 1.0
+    linear = insert_line_integral(np.full((32, 32), 0.4), line, 2.0, median=0.5)  # display + k (1 - median) L
+    assert np.allclose(linear[:10], 0.4) and np.allclose(linear[10:12], 0.9)
+    assert insert_line_integral(np.full((32, 32), 0.9), line, 2.0, median=0.5).max() == 1.0  # clipped, not wrapped
+    assert (window_of(line, (40, 40), (0, 0), 32) == 0).all() and window_of(line, (-10, 0), (0, 0), 32)[0:2].sum() > 0
+
+    kw = dict(seed=1, length=200, none_share=0.3, epoch=1, augment=Augment(AugmentConfig(enabled=False)), masks=True)
+    base, off, on = CropDataset(plain, 64, **kw), CropDataset(items, 64, **kw), CropDataset(items, 64, transplant=1.0, **kw)
+    changed = 0
+    for i in range(0, 200, 3):
+        b, o, t = base[i], off[i], on[i]
+        assert torch.equal(b[0], o[0]) and b[1] == o[1] == t[1] and torch.equal(o[2], t[2])
+        if b[1] == NONE_IDX:
+            assert torch.equal(b[0], t[0])
+        else:
+            changed += not torch.equal(b[0], t[0])
+    assert changed >= 25
+    # the transplanted tile is the lesion on a `none` tile: where the lesion's line integral
+    # is zero it is that tile, where it is dense it is brighter
+    rng = np.random.default_rng(3)
+    it = next(i for i in items if i.label == CLASSES.index("tumoral_glob"))
+    o = (it.lesion_at[0], it.lesion_at[1])
+    tile = on._transplanted(it, o, rng)
+    j, ob, _ = on._tile_of(NONE_IDX, np.random.default_rng(3))
+    from calcvision.model.data import make_tile
+
+    under = make_tile(items[j], ob, 64)
+    lesion = window_of(it.lesion, it.lesion_at, o, 64)
+    assert np.allclose(tile[lesion == 0], under[lesion == 0], atol=1e-6)
+    assert (tile[lesion > 0.05] > under[lesion > 0.05]).all()
+
+
 def test_lesion_masks_are_the_lesion_pixels_and_move_with_their_tiles():
     """A lesion phantom's item carries its lesion pixels (about its lesion box), a `none`
     phantom's none; an augmented training crop's mask follows the crop through flips, turns,

@@ -100,6 +100,7 @@ class DataConfig(_Strict):
     balance: bool = True
     none_share: Optional[float] = None
     twin_share: float = Field(0.0, ge=0.0, le=1.0)  # share of `none` tiles from twins at the lesion's place (phantoms.twins)
+    transplant: float = Field(0.0, ge=0.0, le=1.0)  # share of phantom lesion tiles inserted into a `none` tile instead (CropDataset)
     hard_negatives: Optional[MiningConfig] = None  # mining of `none` tiles
     hard_lesions: Optional[MiningConfig] = None  # mining of each lesion class's tiles (pool, keep per class)
     generate_workers: int = 2

@@ -25,6 +25,7 @@ from torch.utils.data import Dataset
 
 from calcvision.errors import InputError
 from calcvision.model.augment import Augment
+from calcvision.model.insertion import insert_line_integral, insertion_gain, window_of
 from calcvision.model.preprocess import normalise_uint16_tiles, pad_to_tile, quantise, resample_to_scale
 from calcvision.patterns import CLASS_INDEX, CLASSES, NONE
 
@@ -45,17 +46,23 @@ class Item:
     points: np.ndarray | None = None  # (N, 2) int32 (y, x) of dense lesion pixels, when known
     twin: bool = False  # a lesion phantom imaged without its lesion: `none`, ``box`` and ``points`` of the lesion
     mask: np.ndarray | None = None  # lesion pixels, np.packbits(bool [H, W], axis=1); None: unknown (see lesion_mask_tile)
+    lesion: np.ndarray | None = None  # float16 lesion line integral over its bounding patch (data.transplant)
+    lesion_at: tuple[int, int] | None = None  # (y, x) of ``lesion``'s first pixel in ``pixels``
+    levels: tuple[float, float, float] | None = None  # 1st / 50th / 99th percentile of pixels (0..1), once needed
 
 
 def to_item(pixels: np.ndarray, spacing_mm: tuple[float, float], mm_per_pixel: float, label: int,
             box: Box | None, source: str, keep_px: int | None = None, rng: np.random.Generator | None = None,
-            lesion_map: np.ndarray | None = None, lesion_threshold: float | None = None) -> Item:
+            lesion_map: np.ndarray | None = None, lesion_threshold: float | None = None,
+            keep_lesion: bool = False) -> Item:
     """Resample an image (and its box) to ``mm_per_pixel``; optionally keep only a window of
     at most ``keep_px`` around the box (or a random one without box) to bound memory.
 
     ``lesion_map`` (same shape as ``pixels``, the lesion's excess attenuation) gives the points
     where the lesion is dense, so that crops of lesions larger than a tile still show it, and,
-    with ``lesion_threshold``, the lesion mask (``Item.mask``: the pixels where it exceeds it)."""
+    with ``lesion_threshold``, the lesion mask (``Item.mask``: the pixels where it exceeds it);
+    ``keep_lesion`` keeps the map itself over the patch where it exceeds a tenth of that
+    threshold (``Item.lesion``), for inserting the lesion elsewhere."""
     img = resample_to_scale(pixels, spacing_mm, mm_per_pixel)
     lmap = None if lesion_map is None else resample_to_scale(lesion_map.astype(np.float32), spacing_mm, mm_per_pixel)
     sy, sx = spacing_mm[0] / mm_per_pixel, spacing_mm[1] / mm_per_pixel
@@ -69,7 +76,13 @@ def to_item(pixels: np.ndarray, spacing_mm: tuple[float, float], mm_per_pixel: f
     if lmap is None:
         return Item(quantise(img), label, box, source)
     mask = None if lesion_threshold is None else np.packbits(lmap > lesion_threshold, axis=1)
-    return Item(quantise(img), label, box, source, _dense_points(lmap), mask=mask)
+    item = Item(quantise(img), label, box, source, _dense_points(lmap), mask=mask)
+    if keep_lesion:
+        rows, cols = np.nonzero(lmap > 0.1 * (lesion_threshold or 0.01))
+        if len(rows):
+            item.lesion = lmap[rows.min():rows.max() + 1, cols.min():cols.max() + 1].astype(np.float16)
+            item.lesion_at = (int(rows.min()), int(cols.min()))
+    return item
 
 
 def _dense_points(lmap: np.ndarray, max_points: int = 256) -> np.ndarray | None:
@@ -116,10 +129,11 @@ class PhantomSpec:
     classes: tuple[str, ...] = CLASSES
     twins: bool = False  # also each lesion phantom's lesion-free twin (Item.twin)
     confuser_p: tuple[tuple[str, float], ...] = ()  # (name, p): confuser probabilities replaced (draw_scene)
+    lesion_maps: bool = False  # keep each lesion's line integral (Item.lesion, for data.transplant)
 
 
 def _phantom_job(args: tuple) -> list[Item]:
-    label, seed, index, shape, spacing, mm_per_pixel, keep_px, twins, confuser_p = args
+    label, seed, index, shape, spacing, mm_per_pixel, keep_px, twins, confuser_p, lesion_maps = args
     from calcvision.phantoms.sample import BOX_THRESHOLD, make_phantom_and_twin
 
     s, t = make_phantom_and_twin(label, seed, index, shape=shape, spacing_mm=spacing, twin=twins,
@@ -129,7 +143,8 @@ def _phantom_job(args: tuple) -> list[Item]:
     lesion = None if box is None else s.lesion
     # the same window rng for the twin, so that it keeps the same window around the same box
     items = [to_item(r.pixels, r.spacing_mm, mm_per_pixel, CLASS_INDEX[label], box, s.radiograph.provenance.path,
-                     keep_px, np.random.default_rng([seed, index, CLASS_INDEX[label]]), lesion, BOX_THRESHOLD)]
+                     keep_px, np.random.default_rng([seed, index, CLASS_INDEX[label]]), lesion, BOX_THRESHOLD,
+                     lesion_maps)]
     if t is not None and box is not None:
         twin = to_item(t.radiograph.pixels, r.spacing_mm, mm_per_pixel, NONE_IDX, box, t.radiograph.provenance.path,
                        keep_px, np.random.default_rng([seed, index, CLASS_INDEX[label]]), lesion)
@@ -146,14 +161,16 @@ def phantom_items(spec: PhantomSpec, mm_per_pixel: float, keep_px: int, workers:
     followed by its lesion-free twin with ``spec.twins``) whatever ``workers`` is."""
     key = json.dumps([spec.seed, spec.n_per_class, spec.shape, spec.spacing_mm, list(spec.classes),
                       mm_per_pixel, keep_px, _phantoms_version(), "masks"] + (["twins"] if spec.twins else [])
-                     + ([["confuser_p", list(map(list, spec.confuser_p))]] if spec.confuser_p else []),
+                     + ([["confuser_p", list(map(list, spec.confuser_p))]] if spec.confuser_p else [])
+                     + (["lesion_maps"] if spec.lesion_maps else []),
                      sort_keys=True)
     cache = None
     if cache_dir is not None:
         cache = Path(cache_dir) / f"phantoms-{hashlib.sha256(key.encode()).hexdigest()[:16]}.npz"
         if cache.is_file():
             return _load_items(cache)
-    jobs = [(label, spec.seed, i, spec.shape, spec.spacing_mm, mm_per_pixel, keep_px, spec.twins, spec.confuser_p)
+    jobs = [(label, spec.seed, i, spec.shape, spec.spacing_mm, mm_per_pixel, keep_px, spec.twins, spec.confuser_p,
+             spec.lesion_maps)
             for i in range(spec.n_per_class) for label in spec.classes]
     if workers > 1:
         with mp.get_context("fork").Pool(workers) as pool:
@@ -179,7 +196,9 @@ def _save_items(path: Path, items: list[Item]) -> None:
     arrays = {f"p{i}": it.pixels for i, it in enumerate(items)}
     arrays.update({f"q{i}": it.points for i, it in enumerate(items) if it.points is not None})
     arrays.update({f"m{i}": it.mask for i, it in enumerate(items) if it.mask is not None})
-    index = [{"label": it.label, "box": it.box, "source": it.source, **({"twin": True} if it.twin else {})} for it in items]
+    arrays.update({f"l{i}": it.lesion for i, it in enumerate(items) if it.lesion is not None})
+    index = [{"label": it.label, "box": it.box, "source": it.source, **({"twin": True} if it.twin else {}),
+              **({"lesion_at": it.lesion_at} if it.lesion is not None else {})} for it in items]
     tmp = path.with_suffix(".tmp.npz")
     np.savez(tmp, index=np.frombuffer(json.dumps(index).encode(), dtype=np.uint8), **arrays)
     tmp.replace(path)
@@ -190,7 +209,8 @@ def _load_items(path: Path) -> list[Item]:
         index = json.loads(bytes(z["index"]).decode())
         return [Item(z[f"p{i}"], d["label"], None if d["box"] is None else tuple(d["box"]), d["source"],
                      z[f"q{i}"] if f"q{i}" in z.files else None, d.get("twin", False),
-                     z[f"m{i}"] if f"m{i}" in z.files else None) for i, d in enumerate(index)]
+                     z[f"m{i}"] if f"m{i}" in z.files else None, z[f"l{i}"] if f"l{i}" in z.files else None,
+                     tuple(d["lesion_at"]) if "lesion_at" in d else None) for i, d in enumerate(index)]
 
 
 # --------------------------------------------------------------------------- local dataset
@@ -397,7 +417,10 @@ class CropDataset(Dataset):
     ``hard``: class index -> (item index, tile origin) of mined hard examples of that class
     (:mod:`calcvision.model.mining`); a draw of that class takes one of them with probability
     ``hard_share[class]``. ``twin_share``: the probability that a ``none`` draw takes a lesion-free
-    twin (``Item.twin``) at its lesion's place, as that lesion's crop would be cut.
+    twin (``Item.twin``) at its lesion's place, as that lesion's crop would be cut. ``transplant``:
+    the probability that a lesion tile whose line integral is known (``Item.lesion``) is shown
+    on a ``none`` tile drawn as training draws one, instead of on its own image
+    (:mod:`calcvision.model.insertion`): the same pattern over other anatomy, from any source.
     Evaluation (``augment`` None): a fixed list, one tile per item plus one background tile
     per lesion item.
     """
@@ -406,12 +429,13 @@ class CropDataset(Dataset):
                  augment: Augment | None = None, balance: bool = True, background_fraction: float = 0.5,
                  none_share: float | None = None, epoch: int = 0,
                  hard: dict[int, list[tuple[int, tuple[int, int]]]] | None = None,
-                 hard_share: dict[int, float] | None = None, twin_share: float = 0.0, masks: bool = False) -> None:
+                 hard_share: dict[int, float] | None = None, twin_share: float = 0.0, masks: bool = False,
+                 transplant: float = 0.0) -> None:
         if not items:
             raise InputError("no images to make tiles from")
         self.items, self.tile_px, self.seed, self.augment = items, tile_px, seed, augment
         self.balance, self.background_fraction, self.epoch = balance, background_fraction, epoch
-        self.none_share, self.twin_share, self.masks = none_share, twin_share, masks
+        self.none_share, self.twin_share, self.masks, self.transplant = none_share, twin_share, masks, transplant
         self.hard, self.hard_share = dict(hard or {}), dict(hard_share or {})
         self.by_class = {c: [i for i, it in enumerate(items) if it.label == c and not it.twin] for c in range(len(CLASSES))}
         self.twins = [i for i, it in enumerate(items) if it.twin]
@@ -474,6 +498,18 @@ class CropDataset(Dataset):
         it = self.items[i]
         return i, crop_origin(it.pixels.shape, it.box, self.tile_px, rng, it.points), it.label
 
+    def _transplanted(self, lesion_item: Item, origin: tuple[int, int], rng: np.random.Generator) -> np.ndarray:
+        """The tile of ``lesion_item``'s lesion at ``origin``, inserted into a `none` tile at
+        the gain of that tile's image (its 1st / 50th / 99th percentiles) for a line-integral span
+        drawn from 2.5-4 (:func:`insertion_gain`)."""
+        j, o, _ = self._tile_of(NONE_IDX, rng)
+        background = self.items[j]
+        if background.levels is None:  # items outlive the epoch's dataset: computed once per image
+            background.levels = tuple(float(v) for v in np.percentile(background.pixels[::4, ::4], [1, 50, 99]) / 65535.0)
+        k = insertion_gain(*background.levels, rng.uniform(2.5, 4.0))
+        lesion = window_of(lesion_item.lesion, lesion_item.lesion_at, origin, self.tile_px)
+        return insert_line_integral(make_tile(background, o, self.tile_px), lesion, k).astype(np.float32)
+
     def candidates(self, cls: int, n: int, key: tuple[int, ...]) -> list[tuple[int, tuple[int, int]]]:
         """Up to ``n`` (item index, origin) of tiles of class ``cls`` drawn as training draws
         them, a pure function of ``key`` (integers): the pool hard examples are mined from."""
@@ -491,7 +527,10 @@ class CropDataset(Dataset):
             (i, origin), label = hard[int(rng.integers(len(hard)))], cls
         else:
             i, origin, label = self._tile_of(cls, rng)
-        tile, seed = make_tile(self.items[i], origin, self.tile_px), int(rng.integers(2**31))
+        tile = make_tile(self.items[i], origin, self.tile_px)
+        if self.transplant and label != NONE_IDX and self.items[i].lesion is not None and rng.random() < self.transplant:
+            tile = self._transplanted(self.items[i], origin, rng)
+        seed = int(rng.integers(2**31))
         if not self.masks:
             return model_input(self.augment(tile, seed)), label
         tile, mask = self.augment.with_mask(tile, lesion_mask_tile(self.items[i], origin, self.tile_px, label), seed)

@@ -26,7 +26,7 @@ def phantom_specs(cfg: TrainConfig) -> dict[str, PhantomSpec]:
     specs = {}
     if p is not None:
         specs["train"] = PhantomSpec(p.seed, p.train_per_class, p.shape, p.spacing_mm, classes, p.twins,
-                                     tuple(sorted(p.confuser_p.items())))
+                                     tuple(sorted(p.confuser_p.items())), cfg.data.transplant > 0)
         specs["val"] = PhantomSpec(p.val_seed, p.val_per_class, p.shape, p.spacing_mm, classes)
     if cfg.evaluate is not None:
         specs["test"] = PhantomSpec(cfg.evaluate.seed, cfg.evaluate.phantoms_per_class, p.shape if p else None,
@@ -96,7 +96,8 @@ class CalcDataModule(pl.LightningDataModule):
         return CropDataset(self.train_items, self.cfg.model.tile_px, seed=self.cfg.seed, length=d.crops_per_epoch,
                            augment=Augment(self.cfg.augment), balance=d.balance,
                            background_fraction=d.background_fraction, none_share=d.none_share, epoch=epoch,
-                           twin_share=d.twin_share, masks=self.cfg.optim.lesion_map_weight > 0)
+                           twin_share=d.twin_share, masks=self.cfg.optim.lesion_map_weight > 0,
+                           transplant=d.transplant)
 
     def val_set(self) -> CropDataset:
         return CropDataset(self.val_items, self.cfg.model.tile_px, seed=self.cfg.seed + 1)
