@@ -4,7 +4,7 @@ of two models, other ways to pool tiles into the `none` decision, test-time Batc
 temperature, and how far an image's features lie from the training data's.
 
     PYTHONPATH=. .venv/bin/python scripts/domain_probe.py dump --out D.npz [--adapt-bn N0] [--features] SRC...
-    PYTHONPATH=. .venv/bin/python scripts/domain_probe.py compare A.npz B.npz [--pool DOMAIN ...]
+    PYTHONPATH=. .venv/bin/python scripts/domain_probe.py compare A.npz B.npz [--pool DOMAIN ...] [--per-class]
     PYTHONPATH=. .venv/bin/python scripts/domain_probe.py pooling D.npz --fit DOMAIN
     PYTHONPATH=. .venv/bin/python scripts/domain_probe.py temperature D.npz [D2.npz ...] --fit DOMAIN [DOMAIN ...]
     PYTHONPATH=. .venv/bin/python scripts/domain_probe.py shift D.npz --fit DOMAIN      (a dump made with --features)
@@ -28,7 +28,7 @@ Schneider et al., NeurIPS 2020), a test-time adaptation to a new domain.
 lesion images called `none`, image-level ECE (with the mean confidence: over-confidence on
 other domains) and NLL, the images right for one model only and the exact McNemar p; then
 those counts pooled over the ``--pool`` domains (default: all); domains only one dump holds are
-left out.
+left out. ``--per-class``: also each class's recall per domain, A / B.
 
 ``pooling`` fits, on the images of ``--fit`` (never a test domain), a logistic image decision on
 features of the tile evidences (logit of the strongest, ln of the number of tiles, a quantile,
@@ -215,6 +215,10 @@ def compare(args: argparse.Namespace) -> None:
             pooled[1] += only_b
         print(f"{dom:14s} {m.sum():5d} images  A {cells[0]}  B {cells[1]};  right for A only {only_a}, B only {only_b} "
               f"(p {mcnemar_exact(only_a, only_b):.2g})")
+        if args.per_class:
+            recall = [f"{c} {(right_a & m & (truth == i)).sum() / n:.2f} / {(right_b & m & (truth == i)).sum() / n:.2f}"
+                      for i, c in enumerate(CLASSES) if (n := int((m & (truth == i)).sum()))]
+            print(f"{'':14s} recall A / B: {', '.join(recall)}")
     print(f"pooled over {', '.join(sorted(pool))}: right for A only {pooled[0]}, B only {pooled[1]} "
           f"(p {mcnemar_exact(*pooled):.2g})")
 
@@ -353,6 +357,7 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("a")
     p.add_argument("b")
     p.add_argument("--pool", nargs="+", default=None, metavar="DOMAIN")
+    p.add_argument("--per-class", action="store_true", help="also each class's recall per domain")
     p = sub.add_parser("pooling")
     p.add_argument("dump")
     p.add_argument("--fit", required=True, metavar="DOMAIN")

@@ -37,7 +37,9 @@ def test_compare_counts_images_right_for_one_model_only_in_shared_domains(tmp_pa
     out = capsys.readouterr().out
     # domain y is only in A: left out; in x, A gets the sheet right and B the lesion-free image
     assert "pooled over x:" in out and "A 0.667 / 1 of 1 / 0 / " in out and "B 0.667 / 0 of 1 / 1 / " in out
-    assert "right for A only 1, B only 1 (p 1)" in out
+    assert "right for A only 1, B only 1 (p 1)" in out and "recall" not in out
+    dp.main(["compare", a, b, "--per-class"])
+    assert "recall A / B: rice_grain 1.00 / 1.00, sheet 1.00 / 0.00, none 0.00 / 1.00" in capsys.readouterr().out
 
 
 def test_a_dumps_image_temperature_softens_its_confidences_not_its_calls(tmp_path, capsys):
