@@ -284,6 +284,10 @@ def test_transplanted_lesions_are_their_line_integral_on_a_none_tile(tmp_path):
         else:
             changed += not torch.equal(b[0], t[0])
     assert changed >= 25
+    only = CropDataset(items, 64, transplant=1.0, transplant_classes={CLASSES.index("rice_grain")}, **kw)
+    for i in range(0, 200, 3):
+        b, t = base[i], only[i]
+        assert torch.equal(b[0], t[0]) == (b[1] != CLASSES.index("rice_grain"))
     # the transplanted tile is the lesion on a `none` tile: where the lesion's line integral
     # is zero it is that tile, where it is dense it is brighter
     rng = np.random.default_rng(3)

@@ -10,7 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from calcvision.errors import InputError
 from calcvision.model.augment import AugmentConfig
-from calcvision.patterns import CLASSES
+from calcvision.patterns import CLASSES, NONE
 
 
 class _Strict(BaseModel):
@@ -101,6 +101,15 @@ class DataConfig(_Strict):
     none_share: Optional[float] = None
     twin_share: float = Field(0.0, ge=0.0, le=1.0)  # share of `none` tiles from twins at the lesion's place (phantoms.twins)
     transplant: float = Field(0.0, ge=0.0, le=1.0)  # share of phantom lesion tiles inserted into a `none` tile instead (CropDataset)
+    transplant_classes: Optional[list[str]] = None  # the lesion classes transplanted (default: all six)
+
+    @field_validator("transplant_classes")
+    @classmethod
+    def _lesion_classes(cls, v: Optional[list[str]]) -> Optional[list[str]]:
+        bad = [c for c in v or [] if c not in CLASSES or c == NONE]
+        if bad:
+            raise ValueError(f"not lesion class ids: {bad}; expected some of {[c for c in CLASSES if c != NONE]}")
+        return v
     hard_negatives: Optional[MiningConfig] = None  # mining of `none` tiles
     hard_lesions: Optional[MiningConfig] = None  # mining of each lesion class's tiles (pool, keep per class)
     generate_workers: int = 2

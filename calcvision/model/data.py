@@ -420,7 +420,8 @@ class CropDataset(Dataset):
     twin (``Item.twin``) at its lesion's place, as that lesion's crop would be cut. ``transplant``:
     the probability that a lesion tile whose line integral is known (``Item.lesion``) is shown
     on a ``none`` tile drawn as training draws one, instead of on its own image
-    (:mod:`calcvision.model.insertion`): the same pattern over other anatomy, from any source.
+    (:mod:`calcvision.model.insertion`): the same pattern over other anatomy, from any source;
+    ``transplant_classes``: the class indices that may be (default: every lesion class).
     Evaluation (``augment`` None): a fixed list, one tile per item plus one background tile
     per lesion item.
     """
@@ -430,12 +431,13 @@ class CropDataset(Dataset):
                  none_share: float | None = None, epoch: int = 0,
                  hard: dict[int, list[tuple[int, tuple[int, int]]]] | None = None,
                  hard_share: dict[int, float] | None = None, twin_share: float = 0.0, masks: bool = False,
-                 transplant: float = 0.0) -> None:
+                 transplant: float = 0.0, transplant_classes: set[int] | None = None) -> None:
         if not items:
             raise InputError("no images to make tiles from")
         self.items, self.tile_px, self.seed, self.augment = items, tile_px, seed, augment
         self.balance, self.background_fraction, self.epoch = balance, background_fraction, epoch
         self.none_share, self.twin_share, self.masks, self.transplant = none_share, twin_share, masks, transplant
+        self.transplant_classes = transplant_classes
         self.hard, self.hard_share = dict(hard or {}), dict(hard_share or {})
         self.by_class = {c: [i for i, it in enumerate(items) if it.label == c and not it.twin] for c in range(len(CLASSES))}
         self.twins = [i for i, it in enumerate(items) if it.twin]
@@ -528,7 +530,8 @@ class CropDataset(Dataset):
         else:
             i, origin, label = self._tile_of(cls, rng)
         tile = make_tile(self.items[i], origin, self.tile_px)
-        if self.transplant and label != NONE_IDX and self.items[i].lesion is not None and rng.random() < self.transplant:
+        if self.transplant and label != NONE_IDX and self.items[i].lesion is not None and \
+                (self.transplant_classes is None or label in self.transplant_classes) and rng.random() < self.transplant:
             tile = self._transplanted(self.items[i], origin, rng)
         seed = int(rng.integers(2**31))
         if not self.masks:

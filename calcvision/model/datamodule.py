@@ -97,7 +97,9 @@ class CalcDataModule(pl.LightningDataModule):
                            augment=Augment(self.cfg.augment), balance=d.balance,
                            background_fraction=d.background_fraction, none_share=d.none_share, epoch=epoch,
                            twin_share=d.twin_share, masks=self.cfg.optim.lesion_map_weight > 0,
-                           transplant=d.transplant)
+                           transplant=d.transplant,
+                           transplant_classes=None if d.transplant_classes is None
+                           else {CLASSES.index(c) for c in d.transplant_classes})
 
     def val_set(self) -> CropDataset:
         return CropDataset(self.val_items, self.cfg.model.tile_px, seed=self.cfg.seed + 1)
