@@ -16,11 +16,13 @@ phantom benchmarks cannot: real bones, lungs and soft tissue around the lesions.
    are added to a plate at a random place inside the exposed body. The plates hold processed
    display values, not log signal, so the insertion (``calcvision.model.insertion``) treats
    ``1 - display`` like a transmission: ``display' = 1 - (1 - display) exp(-k L)`` for the
-   lesion's line integral ``L`` (blurred by a 0.1 mm detector blur). Contrast then fades towards white as on a
-   film-like tone curve and never clips. ``k`` makes the local gain at the body's median
-   display value equal to (the body's 1st-99th percentile display span) / ``D``, with ``D``
-   drawn from 2.5-4 (the line-integral span of an extremity or chest, soft tissue to bone).
-   Printed: accuracy, confusion and box IoU >= 0.3.
+   lesion's line integral ``L`` (blurred by a 0.1 mm detector blur). Contrast then fades
+   towards white as on a film-like tone curve and never clips. ``k`` makes the local gain at
+   the body's median display value equal to (the body's 1st-99th percentile display span) /
+   ``D``, with ``D`` drawn from 2.5-4 (the line-integral span of an extremity or chest, soft
+   tissue to bone). ``--linear``: the same lesions at the same places inserted as a display
+   linear in log signal would show them, ``display + k (1 - median) L`` clipped to 1 (not
+   dimmed over bone). Printed: accuracy, confusion and box IoU >= 0.3.
 3. With ``--strongest PNG``: how many tiles of each plate (as it is) are called a lesion, and
    a picture of the 8 tiles with the strongest lesion evidence (what the false alarms are).
 

@@ -19,7 +19,8 @@ def insertion_gain(lo: float, median: float, hi: float, line_integral_span: floa
     return (hi - lo) / line_integral_span / max(1.0 - median, 0.05)
 
 
-def insert_line_integral(display: np.ndarray, line_integral: np.ndarray, k: float, median: float | None = None) -> np.ndarray:
+def insert_line_integral(display: np.ndarray, line_integral: np.ndarray, k: float,
+                         median: float | None = None) -> np.ndarray:
     """``display`` (0..1, white = dense) with ``line_integral`` (same shape) inserted at gain ``k``.
 
     With ``median`` (the image's median display value), instead the operator of a display that
