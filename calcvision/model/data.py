@@ -529,10 +529,11 @@ class CropDataset(Dataset):
             (i, origin), label = hard[int(rng.integers(len(hard)))], cls
         else:
             i, origin, label = self._tile_of(cls, rng)
-        tile = make_tile(self.items[i], origin, self.tile_px)
         if self.transplant and label != NONE_IDX and self.items[i].lesion is not None and \
                 (self.transplant_classes is None or label in self.transplant_classes) and rng.random() < self.transplant:
             tile = self._transplanted(self.items[i], origin, rng)
+        else:
+            tile = make_tile(self.items[i], origin, self.tile_px)
         seed = int(rng.integers(2**31))
         if not self.masks:
             return model_input(self.augment(tile, seed)), label
