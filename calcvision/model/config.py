@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any, Optional, Sequence
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
@@ -23,6 +23,14 @@ class ModelConfig(_Strict):
     mm_per_pixel: float = 0.3
     tile_px: int = 192
     tta_tiles: int = 2  # strongest tiles of an image re-scored over 8 flips/turns (calcvision.model.tta); 0: off
+
+
+def _some_of(ids: Optional[list[str]], allowed: Sequence[str], what: str) -> Optional[list[str]]:
+    """``ids`` if each is in ``allowed``, else ValueError listing the others."""
+    bad = [c for c in ids or [] if c not in allowed]
+    if bad:
+        raise ValueError(f"{what} {bad}; expected some of {list(allowed)}")
+    return ids
 
 
 class PhantomConfig(_Strict):
@@ -49,10 +57,7 @@ class PhantomConfig(_Strict):
     @field_validator("classes")
     @classmethod
     def _known(cls, v: Optional[list[str]]) -> Optional[list[str]]:
-        bad = [c for c in v or [] if c not in CLASSES]
-        if bad:
-            raise ValueError(f"unknown class ids {bad}; expected some of {list(CLASSES)}")
-        return v
+        return _some_of(v, CLASSES, "unknown class ids")
 
 
 class LocalConfig(_Strict):
@@ -102,18 +107,15 @@ class DataConfig(_Strict):
     twin_share: float = Field(0.0, ge=0.0, le=1.0)  # share of `none` tiles from twins at the lesion's place (phantoms.twins)
     transplant: float = Field(0.0, ge=0.0, le=1.0)  # share of phantom lesion tiles inserted into a `none` tile instead (CropDataset)
     transplant_classes: Optional[list[str]] = None  # the lesion classes transplanted (default: all six)
-
-    @field_validator("transplant_classes")
-    @classmethod
-    def _lesion_classes(cls, v: Optional[list[str]]) -> Optional[list[str]]:
-        bad = [c for c in v or [] if c not in CLASSES or c == NONE]
-        if bad:
-            raise ValueError(f"not lesion class ids: {bad}; expected some of {[c for c in CLASSES if c != NONE]}")
-        return v
     hard_negatives: Optional[MiningConfig] = None  # mining of `none` tiles
     hard_lesions: Optional[MiningConfig] = None  # mining of each lesion class's tiles (pool, keep per class)
     generate_workers: int = 2
     cache_dir: Optional[str] = None
+
+    @field_validator("transplant_classes")
+    @classmethod
+    def _lesion_classes(cls, v: Optional[list[str]]) -> Optional[list[str]]:
+        return _some_of(v, [c for c in CLASSES if c != NONE], "not lesion class ids:")
 
 
 class OptimConfig(_Strict):

@@ -15,7 +15,7 @@ from calcvision.model.config import TrainConfig
 from calcvision.model.data import (NONE_IDX, CropDataset, Item, PhantomSpec, _phantoms_version as _simulator_version,
                                    local_items, phantom_items, scan_local, stratified_split)
 from calcvision.model.mining import mine_hard_examples
-from calcvision.patterns import CLASSES
+from calcvision.patterns import CLASS_INDEX, CLASSES
 
 
 def phantom_specs(cfg: TrainConfig) -> dict[str, PhantomSpec]:
@@ -99,7 +99,7 @@ class CalcDataModule(pl.LightningDataModule):
                            twin_share=d.twin_share, masks=self.cfg.optim.lesion_map_weight > 0,
                            transplant=d.transplant,
                            transplant_classes=None if d.transplant_classes is None
-                           else {CLASSES.index(c) for c in d.transplant_classes})
+                           else {CLASS_INDEX[c] for c in d.transplant_classes})
 
     def val_set(self) -> CropDataset:
         return CropDataset(self.val_items, self.cfg.model.tile_px, seed=self.cfg.seed + 1)
