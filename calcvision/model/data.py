@@ -437,7 +437,8 @@ class CropDataset(Dataset):
         self.items, self.tile_px, self.seed, self.augment = items, tile_px, seed, augment
         self.balance, self.background_fraction, self.epoch = balance, background_fraction, epoch
         self.none_share, self.twin_share, self.masks, self.transplant = none_share, twin_share, masks, transplant
-        self.transplant_classes = transplant_classes
+        self.transplant_classes = set(transplant_classes) if transplant_classes is not None else \
+            set(range(len(CLASSES))) - {NONE_IDX}
         self.hard, self.hard_share = dict(hard or {}), dict(hard_share or {})
         self.by_class = {c: [i for i, it in enumerate(items) if it.label == c and not it.twin] for c in range(len(CLASSES))}
         self.twins = [i for i, it in enumerate(items) if it.twin]
@@ -529,8 +530,8 @@ class CropDataset(Dataset):
             (i, origin), label = hard[int(rng.integers(len(hard)))], cls
         else:
             i, origin, label = self._tile_of(cls, rng)
-        if self.transplant and label != NONE_IDX and self.items[i].lesion is not None and \
-                (self.transplant_classes is None or label in self.transplant_classes) and rng.random() < self.transplant:
+        if self.transplant and label in self.transplant_classes and self.items[i].lesion is not None and \
+                rng.random() < self.transplant:
             tile = self._transplanted(self.items[i], origin, rng)
         else:
             tile = make_tile(self.items[i], origin, self.tile_px)
