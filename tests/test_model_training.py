@@ -395,6 +395,27 @@ def test_lesion_map_loss_trains_a_head_the_model_file_does_not_carry(tmp_path, c
                             "data.phantoms.val_per_class=2", "optim.lesion_map_weight=1.0")).build()
 
 
+def test_decay_norm_bias_off_leaves_batchnorm_and_biases_undecayed():
+    """optim.decay_norm_bias=false: every matrix and kernel decays, no one-dimensional parameter
+    does; on (the default) one group decays everything, as every shipped model was trained."""
+    from calcvision.model.lightning_module import CalcLightningModule
+
+    def groups(**kw):
+        module = CalcLightningModule("resnet", {"width": 8}, 0.2, 64, weight_decay=0.05, **kw)
+        opt = torch.optim.AdamW(module._param_groups(), lr=1e-3, weight_decay=0.05)
+        return module, [(g["weight_decay"], {id(p) for p in g["params"]}) for g in opt.param_groups]
+
+    module, [(wd_all, ids_all)] = groups()
+    assert wd_all == 0.05 and ids_all == {id(p) for p in module.parameters()}
+    module, [(wd_w, ids_w), (wd_nb, ids_nb)] = groups(decay_norm_bias=False)
+    assert (wd_w, wd_nb) == (0.05, 0.0) and ids_w | ids_nb == {id(p) for p in module.parameters()}
+    assert not ids_w & ids_nb
+    bn = next(m for m in module.modules() if isinstance(m, torch.nn.BatchNorm2d))
+    assert {id(bn.weight), id(bn.bias)} <= ids_nb
+    assert all(p.ndim > 1 for p in module.parameters() if id(p) in ids_w)
+    assert load_config(None, ["optim.decay_norm_bias=false"]).optim.decay_norm_bias is False
+
+
 def test_blur_augmentation_kernel_follows_its_sigma():
     """A wide detector blur (sigma 2 px) spreads a point over a kernel that follows the sigma,
     not a fixed 3-5 px kernel that would cut it off beyond 2 px; the image's mean is kept."""

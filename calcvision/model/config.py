@@ -121,6 +121,8 @@ class DataConfig(_Strict):
 class OptimConfig(_Strict):
     lr: float = 3e-3
     weight_decay: float = 1e-4
+    # false: no weight decay on BatchNorm scales and shifts or biases (the one-dimensional parameters)
+    decay_norm_bias: bool = True
     label_smoothing: float = 0.0
     # weight of the auxiliary lesion-map loss (CalcLightningModule); 0: off, and off without
     # data.phantoms, whose images are the only ones with lesion masks (TrainConfig)

@@ -31,7 +31,7 @@ class CalcLightningModule(pl.LightningModule):
 
     def __init__(self, arch: str, arch_kwargs: dict[str, Any], mm_per_pixel: float, tile_px: int,
                  lr: float = 3e-3, weight_decay: float = 1e-4, label_smoothing: float = 0.0,
-                 lesion_map_weight: float = 0.0) -> None:
+                 lesion_map_weight: float = 0.0, decay_norm_bias: bool = True) -> None:
         super().__init__()
         self.save_hyperparameters()
         self.net = build_network(arch, len(CLASSES), **arch_kwargs).to(memory_format=torch.channels_last)
@@ -93,10 +93,20 @@ class CalcLightningModule(pl.LightningModule):
         self.log("val_acc", (logits.argmax(1) == y).float().mean(), prog_bar=True, on_epoch=True,
                  batch_size=len(y), sync_dist=True)
 
+    def _param_groups(self) -> list[dict[str, Any]]:
+        """All parameters in one group; with ``decay_norm_bias`` off, the one-dimensional ones
+        (BatchNorm scales and shifts, biases) in a second group without weight decay: decay
+        shrinks a norm layer's scale, which the next layer undoes, so it regularises nothing there."""
+        params = [p for p in self.parameters() if p.requires_grad]
+        if self.hparams.get("decay_norm_bias", True):
+            return [{"params": params}]
+        return [{"params": [p for p in params if p.ndim > 1]},
+                {"params": [p for p in params if p.ndim <= 1], "weight_decay": 0.0}]
+
     def configure_optimizers(self) -> Any:
         """AdamW with linear warm-up (15 % of the steps) then cosine decay. The schedule is a
         function of the step and of this run's total, so a resumed run may extend max_epochs."""
-        opt = torch.optim.AdamW(self.parameters(), lr=self.hparams.lr, weight_decay=self.hparams.weight_decay)
+        opt = torch.optim.AdamW(self._param_groups(), lr=self.hparams.lr, weight_decay=self.hparams.weight_decay)
         total = max(1, int(self.trainer.estimated_stepping_batches))
         warm = max(1, int(0.15 * total))
 

@@ -72,7 +72,7 @@ def train(cfg: TrainConfig, log: Any = print) -> dict[str, Any]:
 
     m, o = cfg.model, cfg.optim
     module = CalcLightningModule(m.arch, m.arch_kwargs, m.mm_per_pixel, m.tile_px, o.lr, o.weight_decay, o.label_smoothing,
-                                 o.lesion_map_weight)
+                                 o.lesion_map_weight, o.decay_norm_bias)
     if cfg.init_from:
         _init_from(module, cfg.init_from, cfg)
     trainer = pl.Trainer(
