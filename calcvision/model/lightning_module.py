@@ -98,7 +98,7 @@ class CalcLightningModule(pl.LightningModule):
         (BatchNorm scales and shifts, biases) in a second group without weight decay: decay
         shrinks a norm layer's scale, which the next layer undoes, so it regularises nothing there."""
         params = [p for p in self.parameters() if p.requires_grad]
-        if self.hparams.get("decay_norm_bias", True):
+        if self.hparams.decay_norm_bias:
             return [{"params": params}]
         return [{"params": [p for p in params if p.ndim > 1]},
                 {"params": [p for p in params if p.ndim <= 1], "weight_decay": 0.0}]
